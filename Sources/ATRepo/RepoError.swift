@@ -1,0 +1,5 @@
+/// Errors from the repository layer (MST, commits, CAR import/export).
+package enum RepoError: Error, Equatable, Sendable {
+    case invalidCommit(String)
+    case invalidMST(String)
+}

@@ -1,0 +1,5 @@
+/// Errors from the per-actor store.
+package enum ActorStoreError: Error, Equatable, Sendable {
+    case actorNotFound(String)
+    case actorAlreadyExists(String)
+}

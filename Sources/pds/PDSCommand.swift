@@ -1,0 +1,8 @@
+import PDSServer
+
+@main
+struct PDSCommand {
+    static func main() {
+        print("pds \(pdsVersion)")
+    }
+}

@@ -14,6 +14,11 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", exact: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -42,13 +47,32 @@ let package = Package(
         .target(name: "Identity", dependencies: ["ATCore", "ATCrypto"], swiftSettings: swiftSettings),
         .target(
             name: "PDSServer",
-            dependencies: ["ATCore", "ATCrypto", "ATRepo", "ActorStore", "ServiceDB", "Sequencer", "Identity"],
+            dependencies: [
+                "ATCore", "ATCrypto", "ATRepo", "ActorStore", "ServiceDB", "Sequencer", "Identity",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "pds", dependencies: ["PDSServer"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "pds",
+            dependencies: [
+                "PDSServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(name: "pds-bench", dependencies: ["ATCore", "ATCrypto"], swiftSettings: swiftSettings),
-        .target(name: "PDSTestSupport", dependencies: ["PDSServer"], swiftSettings: swiftSettings),
+        .target(
+            name: "PDSTestSupport",
+            dependencies: ["PDSServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "ATCoreTests", dependencies: ["ATCore", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "PDSServerTests", dependencies: ["PDSServer", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ATCryptoTests", dependencies: ["ATCrypto", "PDSTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -1,8 +1,18 @@
+import ArgumentParser
 import PDSServer
 
+/// The `pds` command: the server and its admin tools.
 @main
-struct PDSCommand {
-    static func main() {
-        print("pds \(pdsVersion)")
-    }
+struct PDSCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pds",
+        abstract: "An AT Protocol Personal Data Server.",
+        discussion: """
+            Configuration comes from the reference PDS's PDS_* environment variables \
+            (PDS_HOSTNAME, PDS_PORT, PDS_DATA_DIRECTORY, ...). See config/pds.env.example.
+            """,
+        version: pdsVersion,
+        subcommands: [Serve.self],
+        defaultSubcommand: Serve.self
+    )
 }

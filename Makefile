@@ -1,0 +1,33 @@
+# Entry points; see README.md.
+SWIFT ?= swift
+PORT ?= 2583
+
+.PHONY: setup run build test test-swift test-e2e bench clean
+
+setup:
+	./scripts/setup.sh
+
+build: setup
+	$(SWIFT) build -c release --product pds
+
+run: build
+	.build/release/pds serve
+
+test:
+	./scripts/setup.sh --test
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	.venv/bin/python -m pytest -q Tests/e2e
+
+test-swift:
+	$(SWIFT) test
+
+test-e2e:
+	.venv/bin/python -m pytest -q Tests/e2e
+
+bench: setup
+	$(SWIFT) build -c release --product pds-bench
+	.build/release/pds-bench
+
+clean:
+	rm -rf .build .venv

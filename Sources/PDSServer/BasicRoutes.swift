@@ -1,0 +1,31 @@
+import Hummingbird
+
+/// Non-XRPC routes: the banner, `robots.txt` and `/xrpc/_health`.
+struct BasicRoutes: Sendable {
+    let configuration: PDSConfiguration
+
+    /// Output of `/xrpc/_health`.
+    struct HealthOutput: ResponseEncodable, Equatable {
+        var version: String
+    }
+
+    static let robots = "# Hello!\n\n# Crawling the public API is allowed\nUser-agent: *\nAllow: /\n"
+
+    func register(on router: Router<some RequestContext>) {
+        router.get("/") { _, _ in
+            Self.text(
+                "This is an AT Protocol Personal Data Server (PDS), written in Swift.\n\n"
+                    + "Most API routes are under /xrpc/\n")
+        }
+        router.get("/robots.txt") { _, _ in Self.text(Self.robots) }
+        router.get("/xrpc/_health") { _, _ in HealthOutput(version: configuration.service.version) }
+    }
+
+    static func text(_ body: String) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: body))
+        )
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// An XRPC error response: `{"error": name, "message": message}` with an HTTP status.
+package struct XRPCError: HTTPResponseError, Sendable, Equatable {
+    /// The HTTP status.
+    package var status: HTTPResponse.Status
+    /// The XRPC error name, e.g. `InvalidRequest`.
+    package var name: String
+    /// A human-readable message, safe to show to clients.
+    package var message: String?
+
+    /// Creates an error.
+    package init(status: HTTPResponse.Status, name: String, message: String? = nil) {
+        self.status = status
+        self.name = name
+        self.message = message
+    }
+
+    /// 400 `InvalidRequest` (or another name).
+    package static func invalidRequest(_ message: String? = nil, name: String = "InvalidRequest") -> Self {
+        .init(status: .badRequest, name: name, message: message)
+    }
+
+    /// 401 `AuthenticationRequired` (or another name).
+    package static func authRequired(_ message: String? = nil, name: String = "AuthenticationRequired") -> Self {
+        .init(status: .unauthorized, name: name, message: message)
+    }
+
+    /// 403 `Forbidden`.
+    package static func forbidden(_ message: String? = nil, name: String = "Forbidden") -> Self {
+        .init(status: .forbidden, name: name, message: message)
+    }
+
+    /// 404 `NotFound` (or another name).
+    package static func notFound(_ message: String? = nil, name: String = "NotFound") -> Self {
+        .init(status: .notFound, name: name, message: message)
+    }
+
+    /// 501 `MethodNotImplemented`: the method exists in atproto but this server does not serve it (yet).
+    package static func methodNotImplemented(_ nsid: String) -> Self {
+        .init(status: .notImplemented, name: "MethodNotImplemented", message: "Method Not Implemented: \(nsid)")
+    }
+
+    /// 500 with a generic message: internal details are logged, never returned.
+    package static let internalServerError = Self(
+        status: .internalServerError, name: "InternalServerError", message: "Internal Server Error")
+
+    /// 503 `ServiceUnavailable`.
+    package static func serviceUnavailable(_ message: String? = nil) -> Self {
+        .init(status: .serviceUnavailable, name: "ServiceUnavailable", message: message)
+    }
+
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
+        var body: [String: String] = ["error": name]
+        if let message { body["message"] = message }
+        let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: data))
+        )
+    }
+}

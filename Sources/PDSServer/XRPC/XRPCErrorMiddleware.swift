@@ -1,0 +1,35 @@
+import Hummingbird
+import Logging
+
+/// Turns every error that is not already an HTTP response error into a generic XRPC 500, logging the cause once.
+struct XRPCErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as XRPCError {
+            throw error
+        } catch let error as any HTTPResponseError {
+            if error.status == .notFound && request.uri.path.hasPrefix("/xrpc/") == false { throw error }
+            throw XRPCError(status: error.status, name: Self.name(for: error.status), message: nil)
+        } catch {
+            context.logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            throw XRPCError.internalServerError
+        }
+    }
+
+    static func name(for status: HTTPResponse.Status) -> String {
+        switch status.code {
+        case 400: "InvalidRequest"
+        case 401: "AuthenticationRequired"
+        case 403: "Forbidden"
+        case 404: "NotFound"
+        case 413: "PayloadTooLarge"
+        case 429: "RateLimitExceeded"
+        case 501: "MethodNotImplemented"
+        case 503: "ServiceUnavailable"
+        default: status.code >= 500 ? "InternalServerError" : "InvalidRequest"
+        }
+    }
+}

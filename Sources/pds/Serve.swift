@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PDSServer
+
+extension PDSCommand {
+    /// `pds serve`: runs the HTTP server until SIGTERM or SIGINT.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run the server (the default command).",
+            discussion: """
+                With no configuration at all (no PDS_HOSTNAME and no PDS_DATA_DIRECTORY), or with \
+                PDS_DEV_MODE=true, the server runs in dev mode: data in ./data, on http://localhost:2583.
+                """
+        )
+
+        @Option(name: .long, help: "Override PDS_PORT.")
+        var port: Int?
+
+        @Option(name: .long, help: "Override PDS_DATA_DIRECTORY.")
+        var dataDirectory: String?
+
+        @Flag(name: .long, help: "Force dev mode (PDS_DEV_MODE=true).")
+        var dev = false
+
+        func run() async throws {
+            var environment = ProcessInfo.processInfo.environment
+            let unconfigured = environment["PDS_HOSTNAME"] == nil && environment["PDS_DATA_DIRECTORY"] == nil
+            if dev || (unconfigured && environment["PDS_DEV_MODE"] == nil) { environment["PDS_DEV_MODE"] = "true" }
+            if let port { environment["PDS_PORT"] = String(port) }
+            if let dataDirectory { environment["PDS_DATA_DIRECTORY"] = dataDirectory }
+
+            var logger = Logger(label: "pds")
+            logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+
+            let configuration: PDSConfiguration
+            do {
+                configuration = try PDSConfiguration.fromEnvironment(environment)
+            } catch let error as PDSConfigurationError {
+                throw ValidationError(error.description)
+            }
+            logger.info(
+                "Starting PDS",
+                metadata: [
+                    "pds.url": "\(configuration.service.publicURL)",
+                    "pds.dataDirectory": "\(configuration.storage.dataDirectory)",
+                    "pds.devMode": "\(configuration.service.devMode)",
+                ])
+            let app = buildApplication(configuration: configuration, logger: logger)
+            try await app.runService()
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PDSTestSupport
+import Testing
+
+@testable import PDSServer
+
+@Suite struct BasicRoutesTests {
+    func json(_ buffer: ByteBuffer) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any])
+    }
+
+    @Test func healthReportsVersion() async throws {
+        let app = TestApplication.make(configuration: try TestApplication.configuration(["PDS_VERSION": "9.9.9"]))
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/xrpc/_health", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try json(response.body)
+                #expect(body["version"] as? String == "9.9.9")
+            }
+        }
+    }
+
+    @Test func describeServerFollowsConfiguration() async throws {
+        let configuration = try TestApplication.configuration([
+            "PDS_HOSTNAME": "pds.example.com",
+            "PDS_INVITE_REQUIRED": "false",
+            "PDS_PRIVACY_POLICY_URL": "https://example.com/privacy",
+            "PDS_CONTACT_EMAIL_ADDRESS": "admin@example.com",
+        ])
+        let app = TestApplication.make(configuration: configuration)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/xrpc/com.atproto.server.describeServer", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try json(response.body)
+                #expect(body["did"] as? String == "did:web:pds.example.com")
+                #expect(body["availableUserDomains"] as? [String] == [".pds.example.com"])
+                #expect(body["inviteCodeRequired"] as? Bool == false)
+                #expect((body["links"] as? [String: Any])?["privacyPolicy"] as? String == "https://example.com/privacy")
+                #expect((body["contact"] as? [String: Any])?["email"] as? String == "admin@example.com")
+            }
+        }
+    }
+
+    @Test func unknownMethodIsNotImplemented() async throws {
+        let app = TestApplication.make(configuration: try TestApplication.configuration())
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/xrpc/com.example.nothing.here", method: .get) { response in
+                #expect(response.status == .notImplemented)
+                let body = try json(response.body)
+                #expect(body["error"] as? String == "MethodNotImplemented")
+            }
+            try await client.execute(uri: "/xrpc/not-an-nsid", method: .post) { response in
+                #expect(response.status == .notFound)
+                let body = try json(response.body)
+                #expect(body["error"] as? String == "NotFound")
+            }
+        }
+    }
+
+    @Test func robotsAllowsCrawling() async throws {
+        let app = TestApplication.make(configuration: try TestApplication.configuration())
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/robots.txt", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("Allow: /"))
+            }
+        }
+    }
+}

@@ -1,0 +1,67 @@
+"""Starts a real `pds` process (the debug build) on a free port with a temporary data directory."""
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _binary() -> Path:
+    explicit = os.environ.get("PDS_BINARY")
+    if explicit:
+        return Path(explicit)
+    out = subprocess.run(
+        ["swift", "build", "--show-bin-path"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    return Path(out) / "pds"
+
+
+class Server:
+    def __init__(self, url: str, data_dir: Path, process: subprocess.Popen):
+        self.url = url
+        self.data_dir = data_dir
+        self.process = process
+
+    def xrpc(self, method: str) -> str:
+        return f"{self.url}/xrpc/{method}"
+
+
+@pytest.fixture(scope="session")
+def pds(tmp_path_factory):
+    port = _free_port()
+    data_dir = tmp_path_factory.mktemp("pds-data")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
+    env.update({"PDS_DEV_MODE": "true", "PDS_PORT": str(port), "PDS_DATA_DIRECTORY": str(data_dir)})
+    log = open(data_dir / "server.log", "wb")
+    process = subprocess.Popen([str(_binary()), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(f"{url}/xrpc/_health", timeout=1).ok:
+                break
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError("pds did not start:\n" + (data_dir / "server.log").read_text())
+        time.sleep(0.1)
+    yield Server(url, data_dir, process)
+    process.send_signal(15)  # SIGTERM: graceful shutdown must exit cleanly
+    try:
+        code = process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    assert code == 0, f"pds exited with {code} on SIGTERM"

@@ -7,7 +7,7 @@ import Testing
     @Test(
         arguments: [
             (UInt64(0), UInt16(0)), (UInt64(1), UInt16(1)), (UInt64(1_700_000_000_000_000), UInt16(1023)),
-            (TID.maxTimestampMicroseconds, UInt16(512)),
+            (TID.maxTimestampMicroseconds, UInt16(512)), (TID.maxEncodableTimestampMicroseconds, UInt16(1023)),
         ] as [(UInt64, UInt16)])
     func roundTrip(timestamp: UInt64, clockID: UInt16) throws {
         let tid = TID(timestampMicroseconds: timestamp, clockID: clockID)
@@ -67,6 +67,14 @@ import Testing
         // A TID from the past does not hold the generator back.
         let old = TID(timestampMicroseconds: 1, clockID: 0)
         #expect(generator.next(after: old) > old)
+    }
+
+    @Test func nextAfterHighBitTID() throws {
+        // Syntactically valid although the top bit of the integer is set.
+        let high = try TID("jzzzzzzzzzy22")
+        #expect(high.timestampMicroseconds == TID.maxEncodableTimestampMicroseconds - 1)
+        let generator = TIDGenerator(clockID: 5)
+        #expect(generator.next(after: high) > high)
     }
 
     @Test func nextAfterIsMonotonicOverManyRevisions() {

@@ -9,8 +9,14 @@ package struct TID: ValidatedString, Comparable {
     /// The fixed length of a TID.
     package static let length = 13
 
-    /// The largest timestamp a TID can carry: 53 bits of microseconds.
+    /// The largest timestamp the spec's layout gives a TID: 53 bits of microseconds (top bit of the integer zero).
     package static let maxTimestampMicroseconds: UInt64 = (1 << 53) - 1
+
+    /// The largest timestamp a *syntactically* valid TID can carry.
+    ///
+    /// - Note: The syntax only requires the first character to be one of `234567abcdefghij`, which admits
+    ///   integers up to 2^64 - 1, i.e. 54-bit timestamps; TIDs starting with `c`…`j` have the top bit set.
+    package static let maxEncodableTimestampMicroseconds: UInt64 = (1 << 54) - 1
 
     /// The largest clock identifier: 10 bits.
     package static let maxClockID: UInt16 = (1 << 10) - 1
@@ -36,10 +42,10 @@ package struct TID: ValidatedString, Comparable {
     /// Encodes a timestamp and clock identifier.
     ///
     /// - Parameters:
-    ///   - timestampMicroseconds: Microseconds since the Unix epoch; at most ``maxTimestampMicroseconds``.
+    ///   - timestampMicroseconds: Microseconds since the Unix epoch; at most ``maxEncodableTimestampMicroseconds``.
     ///   - clockID: A clock identifier in `0..<1024`.
     package init(timestampMicroseconds: UInt64, clockID: UInt16) {
-        precondition(timestampMicroseconds <= Self.maxTimestampMicroseconds, "TID timestamp out of range")
+        precondition(timestampMicroseconds <= Self.maxEncodableTimestampMicroseconds, "TID timestamp out of range")
         precondition(clockID <= Self.maxClockID, "TID clock id out of range")
         var value = timestampMicroseconds << 10 | UInt64(clockID)
         var bytes = [UInt8](repeating: 0, count: Self.length)

@@ -31,6 +31,9 @@ package final class TIDGenerator: Sendable {
     /// Use it for repo revisions, which must increase even when the last revision came from another generator
     /// (another process, a restore, a skewed clock).
     ///
+    /// - Note: The guarantee holds unless `previous` is already the largest encodable TID timestamp
+    ///   (``TID/maxEncodableTimestampMicroseconds``, far beyond any real clock).
+    ///
     /// - Parameters:
     ///   - previous: A TID the result must exceed, if any.
     package func next(after previous: TID?) -> TID {
@@ -38,7 +41,7 @@ package final class TIDGenerator: Sendable {
         let timestamp = lastTimestamp.withLock { last in
             var candidate = max(now(), last &+ 1)
             if previous != nil { candidate = max(candidate, floor &+ 1) }
-            candidate = min(candidate, TID.maxTimestampMicroseconds)
+            candidate = min(candidate, TID.maxEncodableTimestampMicroseconds)
             last = candidate
             return candidate
         }

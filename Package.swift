@@ -40,7 +40,11 @@ let package = Package(
         .target(name: "ActorStore", dependencies: ["ATCore", "ATCrypto", "ATRepo"], swiftSettings: swiftSettings),
         .target(
             name: "ServiceDB",
-            dependencies: ["ATCore", .product(name: "CryptoExtras", package: "swift-crypto")],
+            dependencies: [
+                "ATCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(name: "Sequencer", dependencies: ["ATCore", "ATRepo"], swiftSettings: swiftSettings),
@@ -73,6 +77,8 @@ let package = Package(
         ),
         .testTarget(name: "ATCoreTests", dependencies: ["ATCore", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PDSServerTests", dependencies: ["PDSServer", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ServiceDBTests", dependencies: ["ServiceDB", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "ActorStoreTests", dependencies: ["ActorStore", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ATCryptoTests", dependencies: ["ATCrypto", "PDSTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -35,3 +35,16 @@ import Testing
         #expect(throws: DataModelError.self) { try Multibase.decode("fabc") }
     }
 }
+
+@Suite struct HexTests {
+    @Test func roundTrip() throws {
+        let bytes: [UInt8] = [0x00, 0x01, 0x7f, 0x80, 0xab, 0xff]
+        #expect(Hex.encode(bytes) == "00017f80abff")
+        #expect(try Hex.decode("00017F80abFF") == bytes)
+    }
+
+    @Test(arguments: ["0", "zz", "0g", "abc"])
+    func rejectsInvalid(_ input: String) {
+        #expect(throws: DataModelError.invalidHex) { try Hex.decode(input) }
+    }
+}

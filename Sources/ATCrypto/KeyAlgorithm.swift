@@ -46,4 +46,23 @@ package enum KeyAlgorithm: String, Hashable, Sendable, CaseIterable {
         case .p256: try P256VerifyingKey(publicKey: bytes)
         }
     }
+
+    /// A new random keypair on this curve.
+    package func generateKeypair() -> any Keypair {
+        switch self {
+        case .secp256k1: Secp256k1Keypair()
+        case .p256: P256Keypair()
+        }
+    }
+
+    /// Imports a raw 32-byte private key on this curve, as exported by `Keypair.exportPrivateKey()`.
+    /// - Parameters:
+    ///   - privateKey: the big-endian scalar, in `[1, n)`.
+    /// - Throws: `CryptoError.invalidPrivateKey` for any other length or an out-of-range scalar.
+    package func importKeypair(privateKey: [UInt8]) throws(CryptoError) -> any Keypair {
+        switch self {
+        case .secp256k1: try Secp256k1Keypair(privateKey: privateKey)
+        case .p256: try P256Keypair(privateKey: privateKey)
+        }
+    }
 }

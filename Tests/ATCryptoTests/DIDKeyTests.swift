@@ -66,7 +66,9 @@ struct DIDKeyFixture: Decodable, Sendable, CustomTestStringConvertible {
         let key = try parseMultikey(multikey)
         #expect(key.did == keypair.did)
         let legacy = "z" + Multibase.base58Encode(uncompressed)
-        #expect(try parseDIDDocumentKey(type: algorithm.legacyDIDDocumentSuite, publicKeyMultibase: legacy).did == keypair.did)
+        #expect(
+            try parseDIDDocumentKey(type: algorithm.legacyDIDDocumentSuite, publicKeyMultibase: legacy).did
+                == keypair.did)
     }
 
     @Test func didKeyPrefixesAreTheKnownOnes() {
@@ -116,7 +118,8 @@ struct DIDKeyFixture: Decodable, Sendable, CustomTestStringConvertible {
             let did = "did:key:z" + Multibase.base58Encode(prefix + bytes)
             #expect(throws: CryptoError.self) { try parseDIDKey(did) }
             #expect(throws: CryptoError.self) {
-                try parseDIDDocumentKey(type: algorithm.legacyDIDDocumentSuite,
+                try parseDIDDocumentKey(
+                    type: algorithm.legacyDIDDocumentSuite,
                     publicKeyMultibase: "z" + Multibase.base58Encode(bytes))
             }
         }
@@ -124,7 +127,8 @@ struct DIDKeyFixture: Decodable, Sendable, CustomTestStringConvertible {
 
     @Test func unknownVerificationMethodTypeThrows() {
         #expect(throws: CryptoError.unsupportedKeyType("Ed25519VerificationKey2020")) {
-            try parseDIDDocumentKey(type: "Ed25519VerificationKey2020",
+            try parseDIDDocumentKey(
+                type: "Ed25519VerificationKey2020",
                 publicKeyMultibase: String(Self.validK256.dropFirst(8)))
         }
     }
@@ -136,8 +140,5 @@ struct DIDKeyFixture: Decodable, Sendable, CustomTestStringConvertible {
 
 /// A fresh keypair on `algorithm`'s curve.
 func makeKeypair(_ algorithm: KeyAlgorithm) -> any Keypair {
-    switch algorithm {
-    case .secp256k1: Secp256k1Keypair()
-    case .p256: P256Keypair()
-    }
+    algorithm.generateKeypair()
 }

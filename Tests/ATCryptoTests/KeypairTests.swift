@@ -99,14 +99,17 @@ import Testing
         #expect(!key.verify(signature: signature, digest: Array(digest.dropLast())))
         #expect(!key.verify(signature: signature, digest: digest + [0]))
         // r = n, s = 1: r out of range.
-        #expect(!key.verify(signature: LowS.order(of: algorithm) + [UInt8](repeating: 0, count: 31) + [1], digest: digest))
+        #expect(
+            !key.verify(signature: LowS.order(of: algorithm) + [UInt8](repeating: 0, count: 31) + [1], digest: digest))
     }
 
     @Test(arguments: algorithms)
     func signingAWrongLengthDigestThrows(_ algorithm: KeyAlgorithm) {
         let keypair = makeKeypair(algorithm)
         for length in [0, 31, 33, 64] {
-            #expect(throws: CryptoError.invalidDigest) { try keypair.sign(digest: [UInt8](repeating: 7, count: length)) }
+            #expect(throws: CryptoError.invalidDigest) {
+                try keypair.sign(digest: [UInt8](repeating: 7, count: length))
+            }
         }
     }
 
@@ -115,11 +118,8 @@ import Testing
         let keypair = makeKeypair(algorithm)
         let exported = keypair.exportPrivateKey()
         #expect(exported.count == 32)
-        let imported: any Keypair =
-            switch algorithm {
-            case .secp256k1: try Secp256k1Keypair(privateKey: exported)
-            case .p256: try P256Keypair(privateKey: exported)
-            }
+        let imported = try algorithm.importKeypair(privateKey: exported)
+        #expect(type(of: imported) == type(of: keypair))
         #expect(imported.did == keypair.did)
         #expect(imported.exportPrivateKey() == exported)
         #expect(keypair.publicKey.verify(signature: try imported.sign(Self.message), message: Self.message))
@@ -137,6 +137,7 @@ import Testing
             [UInt8](repeating: 0xff, count: 32),  // > n
         ]
         for bytes in cases {
+            #expect(throws: CryptoError.invalidPrivateKey) { try algorithm.importKeypair(privateKey: bytes) }
             #expect(throws: CryptoError.invalidPrivateKey) {
                 switch algorithm {
                 case .secp256k1: _ = try Secp256k1Keypair(privateKey: bytes)

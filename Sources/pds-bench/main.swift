@@ -1,4 +1,4 @@
 import ATCore
 import ATCrypto
 
-print("pds-bench")
+runCryptoBenchmark()

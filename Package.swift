@@ -79,6 +79,10 @@ let package = Package(
         .testTarget(name: "PDSServerTests", dependencies: ["PDSServer", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServiceDBTests", dependencies: ["ServiceDB", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ActorStoreTests", dependencies: ["ActorStore", "PDSTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ATCryptoTests", dependencies: ["ATCrypto", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ATCryptoTests",
+            dependencies: ["ATCrypto", "PDSTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

@@ -1,14 +1,16 @@
+import ATCore
+
 /// Low-S rules for 64-byte compact ECDSA signatures (`r || s`, each 32 bytes big-endian).
 ///
 /// For any valid signature `(r, s)`, `(r, n - s)` is valid too. atproto accepts only the form with
 /// `s <= n / 2` so that every signature has exactly one encoding.
 package enum LowS {
     /// The order `n` of the secp256k1 group.
-    package static let secp256k1Order: [UInt8] = hex(
+    package static let secp256k1Order: [UInt8] = try! Hex.decode(
         "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141")
 
     /// The order `n` of the NIST P-256 group.
-    package static let p256Order: [UInt8] = hex(
+    package static let p256Order: [UInt8] = try! Hex.decode(
         "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551")
 
     /// The group order of `algorithm`'s curve.
@@ -75,16 +77,5 @@ package enum LowS {
             return x < y ? -1 : 1
         }
         return 0
-    }
-
-    private static func hex(_ string: StaticString) -> [UInt8] {
-        let chars = Array(string.description.utf8)
-        return stride(from: 0, to: chars.count, by: 2).map { i in
-            UInt8(nibble(chars[i]) << 4 | nibble(chars[i + 1]))
-        }
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8 {
-        c <= UInt8(ascii: "9") ? c - UInt8(ascii: "0") : c - UInt8(ascii: "a") + 10
     }
 }

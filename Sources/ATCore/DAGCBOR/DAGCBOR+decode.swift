@@ -159,7 +159,10 @@ extension DAGCBOR {
                 let key = try readText(keyArgument)
                 previousStart = keyStart
                 previousCount = keyCount
-                map[key] = try readValue(depth: depth + 1)
+                // Swift compares strings by canonical equivalence, so byte-distinct keys can still collide.
+                guard map.updateValue(try readValue(depth: depth + 1), forKey: key) == nil else {
+                    throw .invalidCBOR("map keys are canonically equivalent Unicode strings")
+                }
             }
             return map
         }

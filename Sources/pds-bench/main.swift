@@ -2,3 +2,4 @@ import ATCore
 import ATCrypto
 
 print("pds-bench")
+runDAGCBORBenchmark()

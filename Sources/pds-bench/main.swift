@@ -1,4 +1,5 @@
 import ATCore
 import ATCrypto
 
+runDAGCBORBenchmark()
 runCryptoBenchmark()

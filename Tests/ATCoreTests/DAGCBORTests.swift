@@ -228,6 +228,22 @@ private func hex(_ string: String) -> [UInt8] {
         }
     }
 
+    @Test func utf8ValidatorMatchesStandardLibrary() {
+        var rng = DataModelRandom(seed: 77)
+        let interesting: [UInt8] = [0x00, 0x41, 0x7f, 0x80, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff,
+                                    0x9f, 0xa0, 0x8f, 0x90]
+        for _ in 0..<50_000 {
+            let bytes = (0..<Int.random(in: 0..<12, using: &rng)).map { _ in
+                Bool.random(using: &rng) ? interesting.randomElement(using: &rng)! : UInt8.random(in: 0...255, using: &rng)
+            }
+            let expected = String(validating: bytes, as: UTF8.self)
+            let actual = bytes.withUnsafeBufferPointer { String(validatedUTF8: $0) }
+            #expect(actual == expected, "\(bytes)")
+        }
+        let text = "plain ascii long enough for the word path, then é, データ and 🚀."
+        #expect(Array(text.utf8).withUnsafeBufferPointer { String(validatedUTF8: $0) } == text)
+    }
+
     @Test func blobRefs() throws {
         let cid = CID.raw(hashing: Array("hello".utf8))
         let blob = BlobRef(ref: cid, mimeType: "image/png", size: 5)

@@ -133,7 +133,7 @@ extension DAGCBOR {
             let count = try checkedLength(argument)
             if count == 0 { return "" }
             let slice = UnsafeBufferPointer(rebasing: buffer[position..<position + count])
-            guard let string = String(validating: slice, as: UTF8.self) else {
+            guard let string = String(validatedUTF8: slice) else {
                 throw .invalidCBOR("string is not valid UTF-8")
             }
             position += count

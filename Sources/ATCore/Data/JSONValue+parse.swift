@@ -195,7 +195,7 @@ struct JSONParser {
                 let slice = UnsafeBufferPointer(rebasing: buffer[start..<position])
                 position += 1
                 if slice.isEmpty { return "" }
-                guard let s = String(validating: slice, as: UTF8.self) else { throw fail("invalid UTF-8") }
+                guard let s = String(validatedUTF8: slice) else { throw fail("invalid UTF-8") }
                 return s
             }
             if c == UInt8(ascii: "\\") { break }
@@ -209,7 +209,8 @@ struct JSONParser {
             position += 1
             switch c {
             case UInt8(ascii: "\""):
-                guard let s = String(validating: bytes, as: UTF8.self) else { throw fail("invalid UTF-8") }
+                let s = bytes.withUnsafeBufferPointer { String(validatedUTF8: $0) }
+                guard let s else { throw fail("invalid UTF-8") }
                 return s
             case UInt8(ascii: "\\"):
                 guard position < buffer.count else { throw fail("unterminated escape") }

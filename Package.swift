@@ -76,6 +76,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ATCoreTests", dependencies: ["ATCore", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "IdentityTests", dependencies: ["Identity", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "SequencerTests", dependencies: ["Sequencer", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PDSServerTests", dependencies: ["PDSServer", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServiceDBTests", dependencies: ["ServiceDB", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ActorStoreTests", dependencies: ["ActorStore", "PDSTestSupport"], swiftSettings: swiftSettings),

@@ -14,6 +14,23 @@ extension DAGCBOR {
         return try decode(Array(bytes), maxDepth: maxDepth)
     }
 
+    /// Decodes one canonical DAG-CBOR value at the start of `bytes`, which may continue after it (as in
+    /// subscription frames, where a header is followed by a body).
+    /// - Returns: the value and the number of bytes it occupies.
+    package static func decodePrefix(_ bytes: some Collection<UInt8>, maxDepth: Int = DAGCBOR.maxDepth)
+        throws(DataModelError) -> (value: LexValue, length: Int)
+    {
+        let array = Array(bytes)
+        let result = array.withUnsafeBufferPointer { buffer in
+            Result { () throws(DataModelError) in
+                var reader = Reader(buffer: buffer, maxDepth: maxDepth)
+                let value = try reader.readValue(depth: 0)
+                return (value, reader.position)
+            }
+        }
+        return try result.get()
+    }
+
     static func decode(buffer: UnsafeBufferPointer<UInt8>, maxDepth: Int) throws(DataModelError) -> LexValue {
         var reader = Reader(buffer: buffer, maxDepth: maxDepth)
         let value = try reader.readValue(depth: 0)

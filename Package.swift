@@ -53,6 +53,7 @@ let package = Package(
             name: "PDSServer",
             dependencies: [
                 "ATCore", "ATCrypto", "ATRepo", "ActorStore", "ServiceDB", "Sequencer", "Identity",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),

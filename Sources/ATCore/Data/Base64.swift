@@ -61,3 +61,32 @@ package enum Base64 {
         return out
     }
 }
+
+extension Base64 {
+    /// Encodes bytes as base64url (RFC 4648 §5) without padding, as JWTs and PLC signatures use.
+    package static func encodeURL(_ bytes: some Collection<UInt8>) -> String {
+        String(
+            encode(bytes).map { c -> Character in
+                switch c {
+                case "+": "-"
+                case "/": "_"
+                default: c
+                }
+            })
+    }
+
+    /// Decodes unpadded base64url; standard-alphabet characters and padding are rejected.
+    package static func decodeURL(_ string: some StringProtocol) throws(DataModelError) -> [UInt8] {
+        var translated = ""
+        translated.reserveCapacity(string.utf8.count)
+        for c in string {
+            switch c {
+            case "+", "/", "=": throw .invalidDataModel("invalid base64url character")
+            case "-": translated.append("+")
+            case "_": translated.append("/")
+            default: translated.append(c)
+            }
+        }
+        return try decode(translated)
+    }
+}

@@ -36,6 +36,7 @@ let package = Package(
             dependencies: ["ATCore", "CSecp256k1", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        .target(name: "Lexicon", dependencies: ["ATCore"], swiftSettings: swiftSettings),
         .target(name: "ATRepo", dependencies: ["ATCore", "ATCrypto"], swiftSettings: swiftSettings),
         .target(name: "ActorStore", dependencies: ["ATCore", "ATCrypto", "ATRepo"], swiftSettings: swiftSettings),
         .target(
@@ -52,7 +53,7 @@ let package = Package(
         .target(
             name: "PDSServer",
             dependencies: [
-                "ATCore", "ATCrypto", "ATRepo", "ActorStore", "ServiceDB", "Sequencer", "Identity",
+                "ATCore", "ATCrypto", "ATRepo", "Lexicon", "ActorStore", "ServiceDB", "Sequencer", "Identity",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -79,6 +80,7 @@ let package = Package(
         .testTarget(name: "ATCoreTests", dependencies: ["ATCore", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "SequencerTests", dependencies: ["Sequencer", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LexiconTests", dependencies: ["Lexicon", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PDSServerTests", dependencies: ["PDSServer", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServiceDBTests", dependencies: ["ServiceDB", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ActorStoreTests", dependencies: ["ActorStore", "PDSTestSupport"], swiftSettings: swiftSettings),

@@ -118,7 +118,13 @@ struct DataModelFixture: Sendable, CustomTestStringConvertible {
         #expect(Base64.encode(bytes) == String(text.filter { $0 != "=" }))
     }
 
-    @Test(arguments: ["A", "AB", "AR", "AQ=", "AQ===", "A===", "AQI==", "AQ-_", "AQ=I"])
+    /// Non-zero trailing bits are ignored, as the reference does (the lexicon fixtures hold `{"$bytes": "123"}`).
+    @Test(arguments: [("AB", [UInt8(0x00)]), ("AR", [0x01]), ("123", [0xd7, 0x6d])])
+    func base64IgnoresTrailingBits(_ text: String, _ expected: [UInt8]) throws {
+        #expect(try Base64.decode(text) == expected)
+    }
+
+    @Test(arguments: ["A", "AQ=", "AQ===", "A===", "AQI==", "AQ-_", "AQ=I"])
     func base64Rejects(_ text: String) {
         #expect(throws: DataModelError.self) { try Base64.decode(text) }
     }

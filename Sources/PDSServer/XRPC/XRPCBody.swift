@@ -1,0 +1,69 @@
+import ATCore
+import Foundation
+import Hummingbird
+
+/// Reading XRPC request bodies with size limits.
+package enum XRPCBody {
+    /// The reference's JSON body limit for most procedures (150 KiB).
+    package static let defaultJSONLimit = 150 * 1024
+    /// The JSON body limit for repo writes (createRecord, putRecord, applyWrites).
+    package static let writeJSONLimit = 1_000_000
+
+    /// The raw body, at most `limit` bytes.
+    /// - Throws: 413 `PayloadTooLarge` when it is longer.
+    package static func bytes(_ request: Request, limit: Int) async throws -> [UInt8] {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw payloadTooLarge
+        }
+        do {
+            let buffer = try await request.body.collect(upTo: limit)
+            return Array(buffer.readableBytesView)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw payloadTooLarge
+        }
+    }
+
+    /// The body as an atproto data-model value (strict JSON, `$link`/`$bytes` mapped).
+    /// - Throws: 400 `InvalidRequest` for malformed JSON or a non-object body, 413 when too large.
+    package static func lexValue(_ request: Request, limit: Int = defaultJSONLimit) async throws -> LexValue {
+        try requireJSON(request)
+        let bytes = try await self.bytes(request, limit: limit)
+        do {
+            return try LexValue(jsonBytes: bytes)
+        } catch {
+            throw XRPCError.invalidRequest("Invalid JSON body: \(error)")
+        }
+    }
+
+    /// The body decoded as `T`.
+    /// - Throws: 400 `InvalidRequest` naming what could not be decoded, 413 when too large.
+    package static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = defaultJSONLimit)
+        async throws -> T
+    {
+        try requireJSON(request)
+        let bytes = try await self.bytes(request, limit: limit)
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(bytes))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw XRPCError.invalidRequest("Input must have the property \"\(key.stringValue)\"")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
+            let path = context.codingPath.map(\.stringValue).joined(separator: "/")
+            throw XRPCError.invalidRequest("Input/\(path) has the wrong type")
+        } catch let DecodingError.dataCorrupted(context) {
+            let path = context.codingPath.map(\.stringValue).joined(separator: "/")
+            throw XRPCError.invalidRequest(path.isEmpty ? "Invalid JSON body" : "Input/\(path) is invalid")
+        } catch {
+            throw XRPCError.invalidRequest("Invalid JSON body")
+        }
+    }
+
+    static let payloadTooLarge = XRPCError(status: .contentTooLarge, name: "PayloadTooLarge", message: "request entity too large")
+
+    private static func requireJSON(_ request: Request) throws {
+        guard let type = request.headers[.contentType] else { return }
+        let mime = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard mime == "application/json" else {
+            throw XRPCError.invalidRequest("Wrong request encoding (Content-Type): \(type)")
+        }
+    }
+}

@@ -1,6 +1,10 @@
 import ATCore
+import ATCrypto
 import Foundation
+import Hummingbird
+import HummingbirdTesting
 import Logging
+import PLCServer
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -108,5 +112,42 @@ import Testing
         #expect(queued == [true, true, false, false])
         #expect(!refresher.isPending(dids[3]))
         #expect(!refresher.enqueue(dids[0]) {})
+    }
+
+    @Test func resolverUsesTheCacheByTTL() async throws {
+        try await withTemporaryDirectory { dir in
+            let clock = TestClock()
+            let directory = try EmbeddedPLCDirectory(databasePath: "\(dir)/plc.sqlite")
+            let rotation = Secp256k1Keypair()
+            let (did, _) = try await directory.createDID(
+                state: PLCFixture.state(rotation: [rotation], handle: "one.test"), signer: rotation)
+            let app = directory.makeApplication(port: 0, logger: Logger(label: "test"))
+            try await app.test(.live) { client in
+                let cache = try SQLiteDIDCache(
+                    path: "\(dir)/did_cache.sqlite", ttl: .init(stale: .seconds(60), max: .seconds(600)),
+                    now: clock.closure)
+                let resolver = DIDResolver(
+                    configuration: .init(plcURL: "http://127.0.0.1:\(try #require(client.port))"), cache: cache)
+                #expect(try await resolver.resolve(did)?.handle?.rawValue == "one.test")
+                try await directory.updateHandle(did, handle: Handle("two.test"), signer: rotation)
+                // Fresh: served from the cache.
+                #expect(try await resolver.resolve(did)?.handle?.rawValue == "one.test")
+                // Stale: still served from the cache, with a refresh queued (the refresher is not running here).
+                clock.advance(by: 120)
+                #expect(try await resolver.resolve(did)?.handle?.rawValue == "one.test")
+                #expect(cache.refresher.isPending(did))
+                // Expired: resolved again before answering.
+                clock.advance(by: 600)
+                #expect(try await resolver.resolve(did)?.handle?.rawValue == "two.test")
+                // Forced: always resolved, and the cache updated.
+                try await directory.updateHandle(did, handle: Handle("three.test"), signer: rotation)
+                #expect(try await resolver.resolve(did, forceRefresh: true)?.handle?.rawValue == "three.test")
+                #expect(try await cache.checkCache(did)?.document.handle?.rawValue == "three.test")
+                // A DID that stops resolving is dropped from the cache.
+                try await directory.tombstone(did, signer: rotation)
+                #expect(try await resolver.resolve(did, forceRefresh: true) == nil)
+                #expect(try await cache.checkCache(did) == nil)
+            }
+        }
     }
 }

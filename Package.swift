@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
     ],
     targets: [
         .systemLibrary(
@@ -49,7 +52,31 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "Sequencer", dependencies: ["ATCore", "ATRepo"], swiftSettings: swiftSettings),
-        .target(name: "Identity", dependencies: ["ATCore", "ATCrypto"], swiftSettings: swiftSettings),
+        .target(
+            name: "Identity",
+            dependencies: [
+                "ATCore", "ATCrypto",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "PLCServer",
+            dependencies: [
+                "ATCore", "ATCrypto", "Identity",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PDSServer",
             dependencies: [
@@ -65,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "pds",
             dependencies: [
-                "PDSServer",
+                "PDSServer", "PLCServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],
@@ -78,7 +105,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ATCoreTests", dependencies: ["ATCore", "PDSTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "IdentityTests", dependencies: ["Identity", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IdentityTests",
+            dependencies: [
+                "Identity", "PLCServer", "PDSTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "SequencerTests", dependencies: ["Sequencer", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LexiconTests", dependencies: ["Lexicon", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PDSServerTests", dependencies: ["PDSServer", "PDSTestSupport"], swiftSettings: swiftSettings),

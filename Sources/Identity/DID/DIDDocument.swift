@@ -1,5 +1,6 @@
 import ATCore
 import ATCrypto
+import Foundation
 
 /// A DID document, reduced to what atproto reads from it.
 ///
@@ -104,3 +105,26 @@ package struct DIDDocument: Sendable, Equatable, Codable {
 
 extension DIDDocument.VerificationMethod: Identifiable {}
 extension DIDDocument.Service: Identifiable {}
+
+extension DIDDocument {
+    /// Decodes a document from JSON bytes.
+    /// - Parameters:
+    ///   - bytes: UTF-8 JSON.
+    /// - Throws: `IdentityError.invalidDIDDocument`.
+    package static func parse(_ bytes: [UInt8]) throws(IdentityError) -> DIDDocument {
+        do {
+            return try JSONDecoder().decode(DIDDocument.self, from: Data(bytes))
+        } catch let error as IdentityError {
+            throw error
+        } catch {
+            throw .invalidDIDDocument("\(error)")
+        }
+    }
+
+    /// The document as JSON bytes.
+    package var jsonBytes: [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return (try? Array(encoder.encode(self))) ?? []
+    }
+}

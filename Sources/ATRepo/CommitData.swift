@@ -19,7 +19,8 @@ package struct CommitData: Sendable {
     /// The blocks a firehose consumer needs to check and invert the commit: the commit, the covering proof of
     /// every written key in the new tree, and the records created or updated.
     package var relevantBlocks: BlockMap
-    /// Blocks that the new state no longer references: replaced MST nodes, and record blocks no written path
+    /// Blocks that the new state no longer references: the previous commit, replaced MST nodes, and record blocks
+    /// no written path
     /// refers to any more (see ``Repo/formatCommit(_:keypair:revs:isRecordReferenced:)``).
     package var removedCIDs: [CID]
     /// The ops, in write order.

@@ -150,7 +150,8 @@ package struct Repo {
         for op in ops { try tree.addCoveringProof(for: op.path, into: &relevant) }
         relevant.add(contentsOf: newRecords)
 
-        var removed = diff.removedNodes
+        // History is not kept (`prev` is null), so the previous commit block goes too.
+        var removed = diff.removedNodes + [cid]
         let written = Set(ops.compactMap(\.cid))
         var dropped = Set(ops.compactMap(\.prev)).subtracting(written)
         if !dropped.isEmpty {

@@ -1,0 +1,262 @@
+import ATCore
+import ATCrypto
+import Testing
+@testable import ATRepo
+
+@Suite struct RepoTests {
+    static func makeRepo(records: Int, seed: UInt64 = 1) throws -> (Repo, MemoryBlockstore) {
+        var rng = SeededRNG(seed: seed)
+        let store = MemoryBlockstore()
+        let writes = (0..<records).map { n in
+            RepoWrite.create(TestRepo.collections[n % 3], TestRepo.randomRKey(using: &rng), TestRepo.record(n))
+        }
+        return (try Repo.create(storage: store, did: TestRepo.did, keypair: TestRepo.keypair, writes: writes), store)
+    }
+
+    @Test func commitSignsAndVerifies() throws {
+        let data = MST(storage: MemoryBlockstore()).rootCID
+        let rev = try TID("3jzfcijpj2z2a")
+        let commit = try Commit.sign(did: TestRepo.did, data: data, rev: rev, keypair: TestRepo.keypair)
+        #expect(commit.sig.count == 64)
+        #expect(commit.verifySignature(with: TestRepo.keypair.publicKey))
+        #expect(!commit.verifySignature(with: TestRepo.otherKeypair.publicKey))
+        let parsed = try Commit(bytes: commit.bytes)
+        #expect(parsed == commit)
+        #expect(parsed.cid == commit.cid)
+        #expect(commit.value["prev"] == .null)
+        #expect(commit.value["version"] == .integer(3))
+        // The unsigned encoding is exactly {did, rev, data, prev, version}.
+        #expect(try DAGCBOR.decode(commit.unsignedBytes).map?.keys.sorted() == ["data", "did", "prev", "rev", "version"])
+        var tampered = commit
+        tampered.rev = try TID("3jzfcijpj2z2b")
+        #expect(!tampered.verifySignature(with: TestRepo.keypair.publicKey))
+    }
+
+    @Test func commitParsingRejectsBadShapes() throws {
+        let commit = try Commit.sign(
+            did: TestRepo.did, data: TestRepo.cid(1), rev: try TID("3jzfcijpj2z2a"), keypair: TestRepo.keypair)
+        guard case .map(let map) = commit.value else { Issue.record(); return }
+        for (field, value) in [
+            ("version", LexValue.integer(4)), ("data", .string("x")), ("rev", .string("nope")), ("extra", .null),
+            ("did", .string("not a did")), ("prev", .integer(1)),
+        ] {
+            var bad = map
+            bad[field] = value
+            #expect(throws: RepoError.self) { try Commit(value: .map(bad)) }
+        }
+        var missing = map
+        missing["sig"] = nil
+        #expect(throws: RepoError.self) { try Commit(value: .map(missing)) }
+    }
+
+    @Test func genesisAndWrites() throws {
+        let store = MemoryBlockstore()
+        var repo = try Repo.create(storage: store, did: TestRepo.did, keypair: TestRepo.keypair)
+        #expect(repo.data.isEmpty)
+        #expect(try store.root()?.cid == repo.cid)
+        let post = TestRepo.collections[0]
+        let (next, commit) = try repo.applyWrites(
+            [.create(post, try RecordKey("a"), TestRepo.record(1)), .create(post, try RecordKey("b"), TestRepo.record(2))],
+            keypair: TestRepo.keypair)
+        #expect(commit.ops.map(\.action) == [.create, .create])
+        #expect(commit.ops[0].cid == DAGCBOR.cid(of: TestRepo.record(1)))
+        #expect(next.commit.rev > repo.commit.rev)
+        repo = next
+        #expect(try repo.getRecord(post, try RecordKey("a"))?.value == TestRepo.record(1))
+        let (after, second) = try repo.applyWrites(
+            [.update(post, try RecordKey("a"), TestRepo.record(3)), .delete(post, try RecordKey("b"))], keypair: TestRepo.keypair)
+        #expect(second.ops[0].prev == DAGCBOR.cid(of: TestRepo.record(1)))
+        #expect(second.ops[1] == RepoOp(action: .delete, path: "app.bsky.feed.post/b", cid: nil, prev: DAGCBOR.cid(of: TestRepo.record(2))))
+        #expect(second.removedCIDs.contains(DAGCBOR.cid(of: TestRepo.record(1))))
+        #expect(second.removedCIDs.contains(repo.cid))
+        #expect(try store.has(DAGCBOR.cid(of: TestRepo.record(2))) == false)
+        #expect(try after.getRecord(post, try RecordKey("b")) == nil)
+        #expect(throws: RepoError.recordExists("app.bsky.feed.post/a")) {
+            try after.formatCommit([.create(post, try RecordKey("a"), TestRepo.record(1))], keypair: TestRepo.keypair)
+        }
+        #expect(throws: RepoError.recordNotFound("app.bsky.feed.post/zz")) {
+            try after.formatCommit([.delete(post, try RecordKey("zz"))], keypair: TestRepo.keypair)
+        }
+        #expect(throws: RepoError.duplicateWrite("app.bsky.feed.post/a")) {
+            try after.formatCommit(
+                [.update(post, try RecordKey("a"), TestRepo.record(5)), .delete(post, try RecordKey("a"))],
+                keypair: TestRepo.keypair)
+        }
+    }
+
+    @Test func sharedRecordBlocksSurviveDeletes() throws {
+        let store = MemoryBlockstore()
+        let like = TestRepo.collections[1]
+        let same = TestRepo.record(7, like)
+        let repo = try Repo.create(
+            storage: store, did: TestRepo.did, keypair: TestRepo.keypair,
+            writes: [.create(like, try RecordKey("a"), same), .create(like, try RecordKey("b"), same)])
+        let (after, commit) = try repo.applyWrites([.delete(like, try RecordKey("a"))], keypair: TestRepo.keypair)
+        #expect(!commit.removedCIDs.contains(DAGCBOR.cid(of: same)))
+        #expect(try after.getRecord(like, try RecordKey("b"))?.value == same)
+        _ = try after.exportCAR()
+        // With an index that says "not referenced", the block is dropped.
+        let other = try after.formatCommit([.delete(like, try RecordKey("b"))], keypair: TestRepo.keypair) { _ in false }
+        #expect(other.removedCIDs.contains(DAGCBOR.cid(of: same)))
+    }
+
+    @Test func revisionsIncreaseEvenWithASkewedClock() throws {
+        let store = MemoryBlockstore()
+        let future = TIDGenerator(clockID: 1) { 4_000_000_000_000_000 }
+        let past = TIDGenerator(clockID: 2) { 1_000_000_000_000_000 }
+        var repo = try Repo.create(storage: store, did: TestRepo.did, keypair: TestRepo.keypair, revs: future)
+        for n in 0..<3 {
+            let previous = repo.commit.rev
+            repo = try repo.applyWrites(
+                [.create(TestRepo.collections[0], try RecordKey("r\(n)"), TestRepo.record(n))], keypair: TestRepo.keypair,
+                revs: past
+            ).repo
+            #expect(repo.commit.rev > previous)
+        }
+    }
+
+    @Test(arguments: [0, 1, 250])
+    func exportImportRoundTrip(records: Int) throws {
+        let (repo, _) = try Self.makeRepo(records: records)
+        let car = try repo.exportCAR()
+        let (roots, blocks) = try CARReader.read(car)
+        #expect(roots == [repo.cid])
+        #expect(blocks.first?.cid == repo.cid)
+        #expect(Set(blocks.map(\.cid)).count == blocks.count)
+        #expect(blocks[1].cid == repo.data.rootCID)
+        let target = MemoryBlockstore()
+        let imported = try Repo.importCAR(car, into: target, did: TestRepo.did, key: TestRepo.keypair.publicKey)
+        #expect(imported.cid == repo.cid)
+        #expect(try imported.data.entries().map(\.key) == repo.data.entries().map(\.key))
+        #expect(try imported.data.entries().map(\.value) == repo.data.entries().map(\.value))
+        #expect(try imported.exportCAR() == car)
+        // Streaming export produces the same bytes.
+        var streamed: [UInt8] = []
+        try repo.exportCAR(chunkSize: 1000) { streamed.append(contentsOf: $0) }
+        #expect(streamed == car)
+    }
+
+    @Test func exportImportAfterManyCommits() throws {
+        var rng = SeededRNG(seed: 77)
+        var (repo, store) = try Self.makeRepo(records: 100)
+        var counter = 0
+        for _ in 0..<15 {
+            let writes = try CommitProofTests.randomBatch(repo, size: 20, counter: &counter, rng: &rng)
+            repo = try repo.applyWrites(writes, keypair: TestRepo.keypair).repo
+        }
+        // Storage holds exactly the reachable blocks: nothing leaked, nothing lost.
+        let verified = try RepoVerifier.verify(car: try repo.exportCAR(), did: TestRepo.did, key: TestRepo.keypair.publicKey)
+        #expect(Set(verified.blocks.cids) == Set(store.allCIDs))
+        let imported = try Repo.importCAR(try repo.exportCAR(), into: MemoryBlockstore(), key: TestRepo.keypair.publicKey)
+        #expect(imported.data.rootCID == repo.data.rootCID)
+    }
+
+    @Test func exportSinceHoldsTheNewBlocks() throws {
+        let (repo, _) = try Self.makeRepo(records: 50)
+        let since = repo.commit.rev
+        let (after, commit) = try repo.applyWrites(
+            [.create(TestRepo.collections[0], try RecordKey("new"), TestRepo.record(1000))], keypair: TestRepo.keypair)
+        let (roots, blocks) = try CARReader.read(try after.exportCAR(since: since))
+        #expect(roots == [after.cid])
+        #expect(blocks.first?.cid == after.cid)
+        #expect(Set(blocks.map(\.cid)) == Set(commit.newBlocks.cids))
+    }
+
+    // MARK: - Import rejects
+
+    @Test func importRejectsTamperedBlock() throws {
+        let (repo, _) = try Self.makeRepo(records: 20)
+        var car = try repo.exportCAR()
+        car[car.count - 3] ^= 0x01  // inside the last record
+        #expect(throws: RepoError.self) { try RepoVerifier.verify(car: car, key: TestRepo.keypair.publicKey) }
+    }
+
+    @Test func importRejectsBadSignatureAndWrongDID() throws {
+        let (repo, _) = try Self.makeRepo(records: 20)
+        let car = try repo.exportCAR()
+        #expect(throws: RepoError.invalidCommit("bad signature")) {
+            try RepoVerifier.verify(car: car, key: TestRepo.otherKeypair.publicKey)
+        }
+        #expect(throws: RepoError.self) {
+            try RepoVerifier.verify(car: car, did: try DID("did:plc:someoneelse000000000000"), key: TestRepo.keypair.publicKey)
+        }
+        _ = try RepoVerifier.verify(car: car, did: TestRepo.did, key: TestRepo.keypair.publicKey)
+    }
+
+    @Test func importRejectsMissingRecordOrNode() throws {
+        let (repo, _) = try Self.makeRepo(records: 40)
+        let (roots, blocks) = try CARReader.read(try repo.exportCAR())
+        let lastRecord = blocks.last!.cid
+        let withoutRecord = CARWriter.serialize(roots: roots, blocks: blocks.filter { $0.cid != lastRecord }.map { ($0.cid, $0.bytes) })
+        #expect(throws: RepoError.missingBlock(lastRecord)) {
+            try RepoVerifier.verify(car: withoutRecord, key: TestRepo.keypair.publicKey)
+        }
+        _ = try RepoVerifier.verify(car: withoutRecord, key: TestRepo.keypair.publicKey, requireRecords: false)
+        let withoutNode = CARWriter.serialize(roots: roots, blocks: blocks.enumerated().filter { $0.offset != 2 }.map { ($0.element.cid, $0.element.bytes) })
+        #expect(throws: RepoError.missingBlock(blocks[2].cid)) {
+            try RepoVerifier.verify(car: withoutNode, key: TestRepo.keypair.publicKey)
+        }
+    }
+
+    /// Builds a signed repo CAR over hand-made MST nodes.
+    static func forgedCAR(nodes: [LexValue], records: [LexValue]) throws -> [UInt8] {
+        var blocks = BlockMap()
+        for record in records { blocks.add(record) }
+        var root: CID?
+        for node in nodes.reversed() { root = blocks.add(node) }
+        let commit = try Commit.sign(did: TestRepo.did, data: root!, rev: try TID("3jzfcijpj2z2a"), keypair: TestRepo.keypair)
+        var all = BlockMap()
+        all.set(commit.cid, commit.bytes)
+        all.add(contentsOf: blocks)
+        return CARWriter.serialize(roots: [commit.cid], blocks: all)
+    }
+
+    static func entry(_ prefix: Int, _ suffix: String, _ value: CID, _ right: CID? = nil) -> LexValue {
+        .map(["p": .integer(Int64(prefix)), "k": .bytes(Array(suffix.utf8)), "v": .link(value), "t": right.map { .link($0) } ?? .null])
+    }
+
+    @Test func importRejectsNonCanonicalTrees() throws {
+        let record = TestRepo.record(1)
+        let value = DAGCBOR.cid(of: record)
+        let layer0a = "com.example.record/3jqfcqzm3fo2j"
+        let layer0b = "com.example.record/3jqfcqzm3fp2j"
+        let layer1 = "com.example.record/3jqfcqzm3fs2j"
+        #expect(MST.layer(of: layer0a) == 0 && MST.layer(of: layer0b) == 0 && MST.layer(of: layer1) == 1)
+        let good = try Self.forgedCAR(
+            nodes: [.map(["l": .null, "e": .array([Self.entry(0, layer0a, value), Self.entry(29, "p2j", value)])])],
+            records: [record])
+        _ = try RepoVerifier.verify(car: good, key: TestRepo.keypair.publicKey)
+        let cases: [(String, LexValue)] = [
+            ("unsorted", .map(["l": .null, "e": .array([Self.entry(0, layer0b, value), Self.entry(29, "o2j", value)])])),
+            ("wrong layer", .map(["l": .null, "e": .array([Self.entry(0, layer0a, value), Self.entry(29, "s2j", value)])])),
+            ("short prefix", .map(["l": .null, "e": .array([Self.entry(0, layer0a, value), Self.entry(28, "fp2j", value)])])),
+            ("duplicate key", .map(["l": .null, "e": .array([Self.entry(0, layer0a, value), Self.entry(29, "o2j", value)])])),
+            ("invalid key", .map(["l": .null, "e": .array([Self.entry(0, "no-slash", value)])])),
+            ("extra field", .map(["l": .null, "e": .array([Self.entry(0, layer0a, value)]), "x": .null])),
+        ]
+        for (name, node) in cases {
+            let car = try Self.forgedCAR(nodes: [node], records: [record])
+            #expect(throws: RepoError.self, "\(name)") { try RepoVerifier.verify(car: car, key: TestRepo.keypair.publicKey) }
+        }
+        // A layer-1 key placed in a node beneath another layer-1 key's subtree, and an untrimmed top.
+        let leaf = LexValue.map(["l": .null, "e": .array([Self.entry(0, layer0a, value)])])
+        let leafCID = DAGCBOR.cid(of: leaf)
+        let untrimmed = LexValue.map(["l": .link(leafCID), "e": .array([])])
+        #expect(throws: RepoError.self) {
+            try RepoVerifier.verify(car: try Self.forgedCAR(nodes: [untrimmed, leaf], records: [record]), key: nil)
+        }
+        // A layer-0 key above an empty subtree: the subtree must not be an empty node.
+        let empty = LexValue.map(["l": .null, "e": .array([])])
+        let withEmpty = LexValue.map(["l": .link(DAGCBOR.cid(of: empty)), "e": .array([Self.entry(0, layer1, value)])])
+        #expect(throws: RepoError.self) {
+            try RepoVerifier.verify(car: try Self.forgedCAR(nodes: [withEmpty, empty], records: [record]), key: nil)
+        }
+        // Keys of a subtree outside the range its position allows.
+        let lowLeaf = LexValue.map(["l": .null, "e": .array([Self.entry(0, "com.example.record/3jqfcqzm3fz2j", value)])])
+        let misplaced = LexValue.map(["l": .link(DAGCBOR.cid(of: lowLeaf)), "e": .array([Self.entry(0, layer1, value)])])
+        #expect(MST.layer(of: "com.example.record/3jqfcqzm3fz2j") == 0)
+        #expect(throws: RepoError.self) {
+            try RepoVerifier.verify(car: try Self.forgedCAR(nodes: [misplaced, lowLeaf], records: [record]), key: nil)
+        }
+    }
+}

@@ -38,14 +38,17 @@ var repo = try Repo.create(
 // Further commits: more creates, updates and deletes (some merge subtrees).
 for batch in 0..<10 {
     var writes: [RepoWrite] = []
-    for i in 0..<20 { let n = 300 + batch * 20 + i; writes.append(.create(collections[n % 4], rkey(n), record(n, collections[n % 4]))) }
-    for i in stride(from: batch, to: 300, by: 37) { writes.append(.update(collections[i % 4], rkey(i), record(10_000 + i + batch, collections[i % 4]))) }
-    for i in stride(from: batch * 29 + 3, to: 300, by: 53) where (i - 3) % 29 != 0 || batch == 0 {
-        if try repo.data.get("\(collections[i % 4].rawValue)/\(rkey(i).rawValue)") != nil,
-            !writes.contains(where: { $0.path == "\(collections[i % 4].rawValue)/\(rkey(i).rawValue)" })
-        {
-            writes.append(.delete(collections[i % 4], rkey(i)))
-        }
+    var touched: Set<String> = []
+    func path(_ i: Int) -> String { "\(collections[i % 4].rawValue)/\(rkey(i).rawValue)" }
+    for i in 0..<20 {
+        let n = 300 + batch * 20 + i
+        writes.append(.create(collections[n % 4], rkey(n), record(n, collections[n % 4])))
+    }
+    for i in stride(from: batch, to: 300, by: 37) where try repo.data.get(path(i)) != nil && touched.insert(path(i)).inserted {
+        writes.append(.update(collections[i % 4], rkey(i), record(10_000 + i + 1000 * batch, collections[i % 4])))
+    }
+    for i in stride(from: batch * 7 + 3, to: 300, by: 23) where try repo.data.get(path(i)) != nil && touched.insert(path(i)).inserted {
+        writes.append(.delete(collections[i % 4], rkey(i)))
     }
     repo = try repo.applyWrites(writes, keypair: keypair, revs: clock).repo
 }

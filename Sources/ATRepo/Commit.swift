@@ -78,7 +78,9 @@ package struct Commit: Hashable, Sendable {
     package init(value: LexValue) throws(RepoError) {
         guard case .map(let map) = value else { throw .invalidCommit("commit must be a map") }
         let known: Set<String> = ["did", "version", "data", "rev", "prev", "sig"]
-        if let unknown = map.keys.first(where: { !known.contains($0) }) { throw .invalidCommit("unknown field \(unknown)") }
+        if let unknown = map.keys.first(where: { !known.contains($0) }) {
+            throw .invalidCommit("unknown field \(unknown)")
+        }
         guard let didString = map["did"]?.string, let did = try? DID(didString) else { throw .invalidCommit("bad did") }
         guard let version = map["version"]?.integer, version == 3 || version == 2 else {
             throw .invalidCommit("unsupported version")

@@ -52,7 +52,9 @@ private func measureCommits(records: Int, commits: Int) throws {
         })
     let time = try ContinuousClock().measure {
         for n in 0..<commits {
-            let write = RepoWrite.create(collection, RecordKey(TID(timestampMicroseconds: 1_700_000_000_000_000 + UInt64(n), clockID: 1)), post(records + n))
+            let write = RepoWrite.create(
+                collection, RecordKey(TID(timestampMicroseconds: 1_700_000_000_000_000 + UInt64(n), clockID: 1)),
+                post(records + n))
             repo = try repo.applyWrites([write], keypair: keypair).repo
         }
     }

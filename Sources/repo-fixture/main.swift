@@ -44,10 +44,12 @@ for batch in 0..<10 {
         let n = 300 + batch * 20 + i
         writes.append(.create(collections[n % 4], rkey(n), record(n, collections[n % 4])))
     }
-    for i in stride(from: batch, to: 300, by: 37) where try repo.data.get(path(i)) != nil && touched.insert(path(i)).inserted {
+    for i in stride(from: batch, to: 300, by: 37)
+    where try repo.data.get(path(i)) != nil && touched.insert(path(i)).inserted {
         writes.append(.update(collections[i % 4], rkey(i), record(10_000 + i + 1000 * batch, collections[i % 4])))
     }
-    for i in stride(from: batch * 7 + 3, to: 300, by: 23) where try repo.data.get(path(i)) != nil && touched.insert(path(i)).inserted {
+    for i in stride(from: batch * 7 + 3, to: 300, by: 23)
+    where try repo.data.get(path(i)) != nil && touched.insert(path(i)).inserted {
         writes.append(.delete(collections[i % 4], rkey(i)))
     }
     repo = try repo.applyWrites(writes, keypair: keypair, revs: clock).repo

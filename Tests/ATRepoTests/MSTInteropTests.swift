@@ -2,11 +2,19 @@ import ATCore
 import Foundation
 import PDSTestSupport
 import Testing
+
 @testable import ATRepo
 
 @Suite struct MSTInteropTests {
-    struct KeyHeight: Decodable, Sendable { var key: String; var height: Int }
-    struct CommonPrefix: Decodable, Sendable { var left: String; var right: String; var len: Int }
+    struct KeyHeight: Decodable, Sendable {
+        var key: String
+        var height: Int
+    }
+    struct CommonPrefix: Decodable, Sendable {
+        var left: String
+        var right: String
+        var len: Int
+    }
 
     @Test(arguments: try Fixtures.json("mst/key_heights.json", as: [KeyHeight].self))
     func keyHeight(_ fixture: KeyHeight) {
@@ -38,7 +46,9 @@ import Testing
 
     static let cid1 = try! CID("bafyreie5cvv4h45feadgeuwhbcutmh6t2ceseocckahdoe6uat64zmz454")
 
-    func root(_ keys: [String]) throws -> MST { try TestRepo.tree(keys.map { ("com.example.record/\($0)", Self.cid1) }) }
+    func root(_ keys: [String]) throws -> MST {
+        try TestRepo.tree(keys.map { ("com.example.record/\($0)", Self.cid1) })
+    }
 
     @Test func emptyTreeRoot() throws {
         let tree = MST(storage: MemoryBlockstore())
@@ -64,7 +74,9 @@ import Testing
     }
 
     @Test func trimsTopOnDelete() throws {
-        var tree = try root(["3jqfcqzm3fn2j", "3jqfcqzm3fo2j", "3jqfcqzm3fp2j", "3jqfcqzm3fs2j", "3jqfcqzm3ft2j", "3jqfcqzm3fu2j"])
+        var tree = try root([
+            "3jqfcqzm3fn2j", "3jqfcqzm3fo2j", "3jqfcqzm3fp2j", "3jqfcqzm3fs2j", "3jqfcqzm3ft2j", "3jqfcqzm3fu2j",
+        ])
         #expect(tree.layer == 1)
         #expect(tree.rootCID.description == "bafyreifnqrwbk6ffmyaz5qtujqrzf5qmxf7cbxvgzktl4e3gabuxbtatv4")
         tree = try tree.deleting("com.example.record/3jqfcqzm3fs2j")

@@ -1,5 +1,6 @@
 import ATCore
 import Testing
+
 @testable import ATRepo
 
 @Suite struct MSTTests {
@@ -11,7 +12,8 @@ import Testing
 
     @Test(arguments: [
         "", "nocollection", "/rkey", "coll/", "a/b/c", "coll/key$", "coll/key%", "coll/key(", "coll/key)",
-        "coll/key+", "coll/key=", "coll/ke y", "coll/é", "./rkey", "coll/..", String(repeating: "a", count: 1020) + "/abcd",
+        "coll/key+", "coll/key=", "coll/ke y", "coll/é", "./rkey", "coll/..",
+        String(repeating: "a", count: 1020) + "/abcd",
     ])
     func invalidKeys(_ key: String) {
         #expect(!MST.isValidKey(key))
@@ -94,7 +96,11 @@ import Testing
         // 1. history in order, in memory.
         var a = MST(storage: MemoryBlockstore())
         for (key, value) in history {
-            if let value { a = try a.get(key) == nil ? a.adding(key, value) : a.updating(key, value) } else { a = try a.deleting(key) }
+            if let value {
+                a = try a.get(key) == nil ? a.adding(key, value) : a.updating(key, value)
+            } else {
+                a = try a.deleting(key)
+            }
         }
         // 2. final content in a random order.
         let b = try TestRepo.tree(final.map { ($0.key, $0.value) }.shuffled(using: &rng))
@@ -105,7 +111,11 @@ import Testing
         while index < history.count {
             let size = Int.random(in: 1...40, using: &rng)
             for (key, value) in history[index..<min(index + size, history.count)] {
-                if let value { c = try c.get(key) == nil ? c.adding(key, value) : c.updating(key, value) } else { c = try c.deleting(key) }
+                if let value {
+                    c = try c.get(key) == nil ? c.adding(key, value) : c.updating(key, value)
+                } else {
+                    c = try c.deleting(key)
+                }
             }
             let before = c
             store.put(try MST.diff(from: nil, to: before).newNodes)
@@ -132,7 +142,8 @@ import Testing
             return seen.count < 5
         }
         #expect(seen == Array(keys[101..<106]))
-        #expect(try tree.entries(withPrefix: "com.example.record/k01", limit: 1000).map(\.key) == Array(keys[100..<200]))
+        #expect(
+            try tree.entries(withPrefix: "com.example.record/k01", limit: 1000).map(\.key) == Array(keys[100..<200]))
         #expect(try tree.entries(withPrefix: "com.example.other/").isEmpty)
         #expect(try tree.leafCount() == 200)
     }

@@ -1,5 +1,6 @@
 import ATCore
 import ATCrypto
+
 @testable import ATRepo
 
 /// A deterministic RNG (SplitMix64) so property tests replay from their seed.

@@ -1,6 +1,7 @@
 import ATCore
 import ATCrypto
 import Testing
+
 @testable import ATRepo
 
 @Suite struct RepoTests {
@@ -26,7 +27,8 @@ import Testing
         #expect(commit.value["prev"] == .null)
         #expect(commit.value["version"] == .integer(3))
         // The unsigned encoding is exactly {did, rev, data, prev, version}.
-        #expect(try DAGCBOR.decode(commit.unsignedBytes).map?.keys.sorted() == ["data", "did", "prev", "rev", "version"])
+        #expect(
+            try DAGCBOR.decode(commit.unsignedBytes).map?.keys.sorted() == ["data", "did", "prev", "rev", "version"])
         var tampered = commit
         tampered.rev = try TID("3jzfcijpj2z2b")
         #expect(!tampered.verifySignature(with: TestRepo.keypair.publicKey))
@@ -35,7 +37,10 @@ import Testing
     @Test func commitParsingRejectsBadShapes() throws {
         let commit = try Commit.sign(
             did: TestRepo.did, data: TestRepo.cid(1), rev: try TID("3jzfcijpj2z2a"), keypair: TestRepo.keypair)
-        guard case .map(let map) = commit.value else { Issue.record(); return }
+        guard case .map(let map) = commit.value else {
+            Issue.record()
+            return
+        }
         for (field, value) in [
             ("version", LexValue.integer(4)), ("data", .string("x")), ("rev", .string("nope")), ("extra", .null),
             ("did", .string("not a did")), ("prev", .integer(1)),
@@ -56,7 +61,10 @@ import Testing
         #expect(try store.root()?.cid == repo.cid)
         let post = TestRepo.collections[0]
         let (next, commit) = try repo.applyWrites(
-            [.create(post, try RecordKey("a"), TestRepo.record(1)), .create(post, try RecordKey("b"), TestRepo.record(2))],
+            [
+                .create(post, try RecordKey("a"), TestRepo.record(1)),
+                .create(post, try RecordKey("b"), TestRepo.record(2)),
+            ],
             keypair: TestRepo.keypair)
         #expect(commit.ops.map(\.action) == [.create, .create])
         #expect(commit.ops[0].cid == DAGCBOR.cid(of: TestRepo.record(1)))
@@ -64,9 +72,13 @@ import Testing
         repo = next
         #expect(try repo.getRecord(post, try RecordKey("a"))?.value == TestRepo.record(1))
         let (after, second) = try repo.applyWrites(
-            [.update(post, try RecordKey("a"), TestRepo.record(3)), .delete(post, try RecordKey("b"))], keypair: TestRepo.keypair)
+            [.update(post, try RecordKey("a"), TestRepo.record(3)), .delete(post, try RecordKey("b"))],
+            keypair: TestRepo.keypair)
         #expect(second.ops[0].prev == DAGCBOR.cid(of: TestRepo.record(1)))
-        #expect(second.ops[1] == RepoOp(action: .delete, path: "app.bsky.feed.post/b", cid: nil, prev: DAGCBOR.cid(of: TestRepo.record(2))))
+        #expect(
+            second.ops[1]
+                == RepoOp(
+                    action: .delete, path: "app.bsky.feed.post/b", cid: nil, prev: DAGCBOR.cid(of: TestRepo.record(2))))
         #expect(second.removedCIDs.contains(DAGCBOR.cid(of: TestRepo.record(1))))
         #expect(second.removedCIDs.contains(repo.cid))
         #expect(try store.has(DAGCBOR.cid(of: TestRepo.record(2))) == false)
@@ -96,7 +108,8 @@ import Testing
         #expect(try after.getRecord(like, try RecordKey("b"))?.value == same)
         _ = try after.exportCAR()
         // With an index that says "not referenced", the block is dropped.
-        let other = try after.formatCommit([.delete(like, try RecordKey("b"))], keypair: TestRepo.keypair) { _ in false }
+        let other = try after.formatCommit([.delete(like, try RecordKey("b"))], keypair: TestRepo.keypair) { _ in false
+        }
         #expect(other.removedCIDs.contains(DAGCBOR.cid(of: same)))
     }
 
@@ -108,7 +121,8 @@ import Testing
         for n in 0..<3 {
             let previous = repo.commit.rev
             repo = try repo.applyWrites(
-                [.create(TestRepo.collections[0], try RecordKey("r\(n)"), TestRepo.record(n))], keypair: TestRepo.keypair,
+                [.create(TestRepo.collections[0], try RecordKey("r\(n)"), TestRepo.record(n))],
+                keypair: TestRepo.keypair,
                 revs: past
             ).repo
             #expect(repo.commit.rev > previous)
@@ -136,19 +150,29 @@ import Testing
         #expect(streamed == car)
     }
 
-    @Test func exportImportAfterManyCommits() throws {
-        var rng = SeededRNG(seed: 77)
-        var (repo, store) = try Self.makeRepo(records: 100)
+    @Test(arguments: [77, 78, 79, 80])
+    func exportImportAfterManyCommits(seed: UInt64) throws {
+        var rng = SeededRNG(seed: seed)
+        var (repo, store) = try Self.makeRepo(records: 100, seed: seed &* 31 &+ 5)
         var counter = 0
         for _ in 0..<15 {
             let writes = try CommitProofTests.randomBatch(repo, size: 20, counter: &counter, rng: &rng)
             repo = try repo.applyWrites(writes, keypair: TestRepo.keypair).repo
         }
         // Storage holds exactly the reachable blocks: nothing leaked, nothing lost.
-        let verified = try RepoVerifier.verify(car: try repo.exportCAR(), did: TestRepo.did, key: TestRepo.keypair.publicKey)
+        let verified = try RepoVerifier.verify(
+            car: try repo.exportCAR(), did: TestRepo.did, key: TestRepo.keypair.publicKey)
         #expect(Set(verified.blocks.cids) == Set(store.allCIDs))
-        let imported = try Repo.importCAR(try repo.exportCAR(), into: MemoryBlockstore(), key: TestRepo.keypair.publicKey)
+        let imported = try Repo.importCAR(
+            try repo.exportCAR(), into: MemoryBlockstore(), key: TestRepo.keypair.publicKey)
         #expect(imported.data.rootCID == repo.data.rootCID)
+        #expect(try imported.data.entries().map(\.key) == repo.data.entries().map(\.key))
+        // Both continue identically.
+        let more = try CommitProofTests.randomBatch(repo, size: 20, counter: &counter, rng: &rng)
+        let a = try repo.formatCommit(more, keypair: TestRepo.keypair)
+        let b = try imported.formatCommit(more, keypair: TestRepo.keypair)
+        #expect(a.data == b.data)
+        #expect(a.ops == b.ops)
     }
 
     @Test func exportSinceHoldsTheNewBlocks() throws {
@@ -178,7 +202,8 @@ import Testing
             try RepoVerifier.verify(car: car, key: TestRepo.otherKeypair.publicKey)
         }
         #expect(throws: RepoError.self) {
-            try RepoVerifier.verify(car: car, did: try DID("did:plc:someoneelse000000000000"), key: TestRepo.keypair.publicKey)
+            try RepoVerifier.verify(
+                car: car, did: try DID("did:plc:someoneelse000000000000"), key: TestRepo.keypair.publicKey)
         }
         _ = try RepoVerifier.verify(car: car, did: TestRepo.did, key: TestRepo.keypair.publicKey)
     }
@@ -187,12 +212,15 @@ import Testing
         let (repo, _) = try Self.makeRepo(records: 40)
         let (roots, blocks) = try CARReader.read(try repo.exportCAR())
         let lastRecord = blocks.last!.cid
-        let withoutRecord = CARWriter.serialize(roots: roots, blocks: blocks.filter { $0.cid != lastRecord }.map { ($0.cid, $0.bytes) })
+        let withoutRecord = CARWriter.serialize(
+            roots: roots, blocks: blocks.filter { $0.cid != lastRecord }.map { ($0.cid, $0.bytes) })
         #expect(throws: RepoError.missingBlock(lastRecord)) {
             try RepoVerifier.verify(car: withoutRecord, key: TestRepo.keypair.publicKey)
         }
         _ = try RepoVerifier.verify(car: withoutRecord, key: TestRepo.keypair.publicKey, requireRecords: false)
-        let withoutNode = CARWriter.serialize(roots: roots, blocks: blocks.enumerated().filter { $0.offset != 2 }.map { ($0.element.cid, $0.element.bytes) })
+        let withoutNode = CARWriter.serialize(
+            roots: roots,
+            blocks: blocks.enumerated().filter { $0.offset != 2 }.map { ($0.element.cid, $0.element.bytes) })
         #expect(throws: RepoError.missingBlock(blocks[2].cid)) {
             try RepoVerifier.verify(car: withoutNode, key: TestRepo.keypair.publicKey)
         }
@@ -204,7 +232,8 @@ import Testing
         for record in records { blocks.add(record) }
         var root: CID?
         for node in nodes.reversed() { root = blocks.add(node) }
-        let commit = try Commit.sign(did: TestRepo.did, data: root!, rev: try TID("3jzfcijpj2z2a"), keypair: TestRepo.keypair)
+        let commit = try Commit.sign(
+            did: TestRepo.did, data: root!, rev: try TID("3jzfcijpj2z2a"), keypair: TestRepo.keypair)
         var all = BlockMap()
         all.set(commit.cid, commit.bytes)
         all.add(contentsOf: blocks)
@@ -212,7 +241,10 @@ import Testing
     }
 
     static func entry(_ prefix: Int, _ suffix: String, _ value: CID, _ right: CID? = nil) -> LexValue {
-        .map(["p": .integer(Int64(prefix)), "k": .bytes(Array(suffix.utf8)), "v": .link(value), "t": right.map { .link($0) } ?? .null])
+        .map([
+            "p": .integer(Int64(prefix)), "k": .bytes(Array(suffix.utf8)), "v": .link(value),
+            "t": right.map { .link($0) } ?? .null,
+        ])
     }
 
     @Test func importRejectsNonCanonicalTrees() throws {
@@ -227,16 +259,30 @@ import Testing
             records: [record])
         _ = try RepoVerifier.verify(car: good, key: TestRepo.keypair.publicKey)
         let cases: [(String, LexValue)] = [
-            ("unsorted", .map(["l": .null, "e": .array([Self.entry(0, layer0b, value), Self.entry(29, "o2j", value)])])),
-            ("wrong layer", .map(["l": .null, "e": .array([Self.entry(0, layer0a, value), Self.entry(29, "s2j", value)])])),
-            ("short prefix", .map(["l": .null, "e": .array([Self.entry(0, layer0a, value), Self.entry(28, "fp2j", value)])])),
-            ("duplicate key", .map(["l": .null, "e": .array([Self.entry(0, layer0a, value), Self.entry(29, "o2j", value)])])),
+            (
+                "unsorted",
+                .map(["l": .null, "e": .array([Self.entry(0, layer0b, value), Self.entry(29, "o2j", value)])])
+            ),
+            (
+                "wrong layer",
+                .map(["l": .null, "e": .array([Self.entry(0, layer0a, value), Self.entry(29, "s2j", value)])])
+            ),
+            (
+                "short prefix",
+                .map(["l": .null, "e": .array([Self.entry(0, layer0a, value), Self.entry(28, "fp2j", value)])])
+            ),
+            (
+                "duplicate key",
+                .map(["l": .null, "e": .array([Self.entry(0, layer0a, value), Self.entry(29, "o2j", value)])])
+            ),
             ("invalid key", .map(["l": .null, "e": .array([Self.entry(0, "no-slash", value)])])),
             ("extra field", .map(["l": .null, "e": .array([Self.entry(0, layer0a, value)]), "x": .null])),
         ]
         for (name, node) in cases {
             let car = try Self.forgedCAR(nodes: [node], records: [record])
-            #expect(throws: RepoError.self, "\(name)") { try RepoVerifier.verify(car: car, key: TestRepo.keypair.publicKey) }
+            #expect(throws: RepoError.self, "\(name)") {
+                try RepoVerifier.verify(car: car, key: TestRepo.keypair.publicKey)
+            }
         }
         // A layer-1 key placed in a node beneath another layer-1 key's subtree, and an untrimmed top.
         let leaf = LexValue.map(["l": .null, "e": .array([Self.entry(0, layer0a, value)])])
@@ -252,8 +298,12 @@ import Testing
             try RepoVerifier.verify(car: try Self.forgedCAR(nodes: [withEmpty, empty], records: [record]), key: nil)
         }
         // Keys of a subtree outside the range its position allows.
-        let lowLeaf = LexValue.map(["l": .null, "e": .array([Self.entry(0, "com.example.record/3jqfcqzm3fz2j", value)])])
-        let misplaced = LexValue.map(["l": .link(DAGCBOR.cid(of: lowLeaf)), "e": .array([Self.entry(0, layer1, value)])])
+        let lowLeaf = LexValue.map([
+            "l": .null, "e": .array([Self.entry(0, "com.example.record/3jqfcqzm3fz2j", value)]),
+        ])
+        let misplaced = LexValue.map([
+            "l": .link(DAGCBOR.cid(of: lowLeaf)), "e": .array([Self.entry(0, layer1, value)]),
+        ])
         #expect(MST.layer(of: "com.example.record/3jqfcqzm3fz2j") == 0)
         #expect(throws: RepoError.self) {
             try RepoVerifier.verify(car: try Self.forgedCAR(nodes: [misplaced, lowLeaf], records: [record]), key: nil)

@@ -62,7 +62,8 @@ extension MST {
         }
         guard let slash = slashIndex, slash > 0, slash < key.count - 1 else { return false }
         let bytes = Array(key)
-        for part in [bytes[..<slash], bytes[(slash + 1)...]] where part.elementsEqual(".".utf8) || part.elementsEqual("..".utf8) {
+        for part in [bytes[..<slash], bytes[(slash + 1)...]]
+        where part.elementsEqual(".".utf8) || part.elementsEqual("..".utf8) {
             return false
         }
         return true

@@ -145,7 +145,8 @@ package struct MST {
         return tree
     }
 
-    private func insert(_ key: [UInt8], _ value: CID, keyLayer: Int, into node: MSTNode?, layer: Int) throws -> MSTNode {
+    private func insert(_ key: [UInt8], _ value: CID, keyLayer: Int, into node: MSTNode?, layer: Int) throws -> MSTNode
+    {
         guard let node else {
             if keyLayer == layer { return MSTNode(left: nil, entries: [MSTEntry(key: key, value: value, right: nil)]) }
             let child = try insert(key, value, keyLayer: keyLayer, into: nil, layer: layer - 1)
@@ -183,7 +184,7 @@ package struct MST {
     }
 
     /// Removes `key`; `nil` when absent, `.some(nil)` when the subtree became empty.
-    private func remove(_ key: [UInt8], keyLayer: Int, from node: MSTNode, layer: Int) throws -> MSTNode??{
+    private func remove(_ key: [UInt8], keyLayer: Int, from node: MSTNode, layer: Int) throws -> MSTNode?? {
         let (found, index) = node.search(key)
         let result: MSTNode
         if keyLayer == layer {
@@ -193,7 +194,8 @@ package struct MST {
             entries.remove(at: index)
             result = MSTNode(left: node.left, entries: entries).replacingSlot(index, with: merged)
         } else {
-            guard let child = node.slot(index), let newChild = try remove(key, keyLayer: keyLayer, from: load(child), layer: layer - 1)
+            guard let child = node.slot(index),
+                let newChild = try remove(key, keyLayer: keyLayer, from: load(child), layer: layer - 1)
             else { return nil }
             result = node.replacingSlot(index, with: newChild.map { .node($0) })
         }

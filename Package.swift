@@ -98,12 +98,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "pds-bench", dependencies: ["ATCore", "ATCrypto"], swiftSettings: swiftSettings),
+        .executableTarget(name: "pds-bench", dependencies: ["ATCore", "ATCrypto", "ATRepo"], swiftSettings: swiftSettings),
+        .executableTarget(name: "repo-fixture", dependencies: ["ATCore", "ATCrypto", "ATRepo"], swiftSettings: swiftSettings),
         .target(
             name: "PDSTestSupport",
             dependencies: ["PDSServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "ATRepoTests", dependencies: ["ATRepo", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ATCoreTests", dependencies: ["ATCore", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IdentityTests",

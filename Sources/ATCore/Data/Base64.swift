@@ -1,7 +1,8 @@
 /// Standard base64 (RFC 4648 §4), as used by the JSON `{"$bytes": …}` form.
 ///
-/// Output has no padding; input is accepted with or without it. Non-zero trailing bits are ignored, as the reference
-/// implementation and the lexicon interop fixtures do (`{"$bytes": "123"}` is valid data).
+/// Output has no padding; input is accepted with or without it. By default non-zero trailing bits are ignored, as the
+/// reference implementation and the lexicon interop fixtures do (`{"$bytes": "123"}` is valid data); `strict`
+/// decoding refuses them, so that signed material has exactly one spelling.
 package enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let table: [Int8] = {
@@ -33,7 +34,8 @@ package enum Base64 {
     /// Decodes standard base64, padded or not.
     /// - Parameters:
     ///   - string: the base64 text.
-    package static func decode(_ string: some StringProtocol) throws(DataModelError) -> [UInt8] {
+    ///   - strict: refuse non-zero trailing bits.
+    package static func decode(_ string: some StringProtocol, strict: Bool = false) throws(DataModelError) -> [UInt8] {
         var utf8 = Array(string.utf8)
         var padding = 0
         while utf8.last == UInt8(ascii: "=") && padding < 2 {
@@ -57,6 +59,9 @@ package enum Base64 {
                 out.append(UInt8((buffer >> UInt32(bits)) & 0xff))
             }
         }
+        if strict && bits > 0 && buffer & ((1 << UInt32(bits)) - 1) != 0 {
+            throw .invalidDataModel("non-zero base64 trailing bits")
+        }
         return out
     }
 }
@@ -75,7 +80,12 @@ extension Base64 {
     }
 
     /// Decodes unpadded base64url; standard-alphabet characters and padding are rejected.
-    package static func decodeURL(_ string: some StringProtocol) throws(DataModelError) -> [UInt8] {
+    /// - Parameters:
+    ///   - string: the base64url text.
+    ///   - strict: refuse non-zero trailing bits.
+    package static func decodeURL(_ string: some StringProtocol, strict: Bool = false) throws(DataModelError)
+        -> [UInt8]
+    {
         var translated = ""
         translated.reserveCapacity(string.utf8.count)
         for c in string {
@@ -86,6 +96,6 @@ extension Base64 {
             default: translated.append(c)
             }
         }
-        return try decode(translated)
+        return try decode(translated, strict: strict)
     }
 }

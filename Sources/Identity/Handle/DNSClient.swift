@@ -11,7 +11,7 @@ import NIOPosix
 /// A small stub resolver for TXT records: one recursive query over UDP to each nameserver in turn, retried over
 /// TCP when the answer is truncated, all within one deadline.
 ///
-/// The socket work is blocking POSIX I/O with `poll()` timeouts, run on NIO's blocking thread pool so it never
+/// The socket work is blocking POSIX I/O with `poll()` timeouts, run on the `BlockingLookups` thread pool so it never
 /// occupies the cooperative pool.
 package struct DNSClient: Sendable {
     /// The nameservers, tried in order until one answers (NOERROR or NXDOMAIN).
@@ -36,7 +36,7 @@ package struct DNSClient: Sendable {
         let servers = nameservers
         let deadline = ContinuousClock.now + timeout
         let query = try DNSMessage.query(id: 0, name: name, type: DNSMessage.typeTXT)
-        return try await NIOThreadPool.singleton.runIfActive {
+        return try await BlockingLookups.pool.runIfActive {
             var lastError = IdentityError.dns("no nameservers configured")
             for server in servers {
                 do {

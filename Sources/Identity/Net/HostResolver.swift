@@ -16,7 +16,7 @@ package enum HostResolver {
     /// - Throws: `IdentityError.network` when the name does not resolve.
     package static func addresses(of host: String) async throws -> [IPAddress] {
         if let literal = IPAddress(host) { return [literal] }
-        return try await NIOThreadPool.singleton.runIfActive {
+        return try await BlockingLookups.pool.runIfActive {
             var hints = addrinfo()
             hints.ai_family = AF_UNSPEC
             #if canImport(Darwin)

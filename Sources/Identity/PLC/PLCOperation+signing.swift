@@ -8,7 +8,7 @@ extension PLCOperation {
     ///   - signer: a rotation key (the one that controls the DID at `prev`, or one of the genesis keys).
     package func signed(by signer: some Keypair) throws -> PLCOperation {
         var copy = self
-        copy.sig = Base64URL.encode(try signer.sign(DAGCBOR.encode(unsignedValue)))
+        copy.sig = Base64.encodeURL(try signer.sign(DAGCBOR.encode(unsignedValue)))
         return copy
     }
 
@@ -18,7 +18,9 @@ extension PLCOperation {
     /// - Returns: the index of the signer, or `nil` when unsigned or no key verifies (keys that do not parse are
     ///   skipped).
     package func signerIndex(among rotationKeys: [String]) -> Int? {
-        guard let sig, let signature = Base64URL.decode(sig), signature.count == 64 else { return nil }
+        guard let sig, let signature = try? Base64.decodeURL(sig, strict: true), signature.count == 64 else {
+            return nil
+        }
         let message = DAGCBOR.encode(unsignedValue)
         for (index, key) in rotationKeys.enumerated() {
             guard let verifier = try? parseDIDKey(key) else { continue }

@@ -170,7 +170,7 @@ package struct PLCOperation: Sendable, Hashable {
             throw .malformedOperation("prev must be present, as a CID string or null")
         }
         guard case .string(let sig) = members["sig"] else { throw .malformedOperation("missing sig") }
-        guard let bytes = Base64URL.decode(sig), bytes.count == 64 else {
+        guard let bytes = try? Base64.decodeURL(sig, strict: true), bytes.count == 64 else {
             throw .malformedOperation("sig must be 64 bytes of unpadded base64url")
         }
         self.sig = sig

@@ -29,7 +29,7 @@ package struct JWT: Sendable {
             let decoder = JSONDecoder()
             header = try decoder.decode(Header.self, from: Data(Base64.decodeURL(parts[0])))
             claims = try decoder.decode(JWTClaims.self, from: Data(Base64.decodeURL(parts[1])))
-            signature = try Base64.decodeURL(parts[2])
+            signature = try Base64.decodeURL(parts[2], strict: true)
         } catch {
             throw .invalidToken("Malformed token")
         }

@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -37,7 +38,22 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "ATRepo", dependencies: ["ATCore", "ATCrypto"], swiftSettings: swiftSettings),
-        .target(name: "ActorStore", dependencies: ["ATCore", "ATCrypto", "ATRepo"], swiftSettings: swiftSettings),
+        .target(
+            name: "SQLiteSupport",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ActorStore",
+            dependencies: [
+                "ATCore", "ATCrypto", "ATRepo", "SQLiteSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ServiceDB",
             dependencies: [
@@ -69,7 +85,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "pds-bench", dependencies: ["ATCore", "ATCrypto"], swiftSettings: swiftSettings),
+        .executableTarget(name: "pds-bench", dependencies: ["ATCore", "ATCrypto", "ActorStore"], swiftSettings: swiftSettings),
         .target(
             name: "PDSTestSupport",
             dependencies: ["PDSServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
@@ -78,7 +94,11 @@ let package = Package(
         .testTarget(name: "ATCoreTests", dependencies: ["ATCore", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PDSServerTests", dependencies: ["PDSServer", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServiceDBTests", dependencies: ["ServiceDB", "PDSTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ActorStoreTests", dependencies: ["ActorStore", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ActorStoreTests",
+            dependencies: ["ActorStore", "PDSTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ATCryptoTests",
             dependencies: ["ATCrypto", "PDSTestSupport", .product(name: "Crypto", package: "swift-crypto")],

@@ -85,7 +85,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "pds-bench", dependencies: ["ATCore", "ATCrypto", "ActorStore"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "pds-bench",
+            dependencies: [
+                "ATCore", "ATCrypto", "ATRepo", "ActorStore", "SQLiteSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PDSTestSupport",
             dependencies: ["PDSServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
@@ -96,7 +103,7 @@ let package = Package(
         .testTarget(name: "ServiceDBTests", dependencies: ["ServiceDB", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "ActorStoreTests",
-            dependencies: ["ActorStore", "PDSTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ActorStore", "SQLiteSupport", "PDSTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

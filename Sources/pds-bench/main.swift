@@ -3,3 +3,4 @@ import ATCrypto
 
 runDAGCBORBenchmark()
 runCryptoBenchmark()
+try await runActorStoreBenchmark()

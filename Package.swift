@@ -60,7 +60,8 @@ let package = Package(
         .target(
             name: "ServiceDB",
             dependencies: [
-                "ATCore",
+                "ATCore", "SQLiteSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
@@ -141,7 +142,11 @@ let package = Package(
         .testTarget(name: "SequencerTests", dependencies: ["Sequencer", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "LexiconTests", dependencies: ["Lexicon", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PDSServerTests", dependencies: ["PDSServer", "PDSTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ServiceDBTests", dependencies: ["ServiceDB", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ServiceDBTests",
+            dependencies: ["ServiceDB", "SQLiteSupport", "PDSTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ActorStoreTests",
             dependencies: ["ActorStore", "SQLiteSupport", "PDSTestSupport", .product(name: "GRDB", package: "GRDB.swift")],

@@ -188,7 +188,7 @@ package struct RecordReader {
     ///   - uri: the record.
     package func takedownRef(uri: ATURI) throws -> String?? {
         guard
-            let row = try Row.fetchOne(db, sql: "SELECT takedownRef FROM record WHERE uri = ?", arguments: [uri.rawValue])
+            let row = try db.cachedRow("SELECT takedownRef FROM record WHERE uri = ?", [uri.rawValue])
         else { return nil }
         return .some(row["takedownRef"])
     }

@@ -49,6 +49,8 @@ final class ActorHandleCache: Sendable {
         var draining: [DID: Slot] = [:]
         var leases: [ObjectIdentifier: Int] = [:]
         var isClosed = false
+        var opened = 0
+        var closed = 0
     }
 
     private let state: Mutex<State>
@@ -122,9 +124,30 @@ final class ActorHandleCache: Sendable {
         for slot in slots { await slot.waitUntilClosed() }
     }
 
-    /// Counts for tests and metrics: idle-or-leased cached handles, retired (evicted but leased) and draining ones.
-    var counts: (cached: Int, retired: Int, draining: Int, leases: Int) {
-        state.withLock { ($0.cached.count, $0.retired.count, $0.draining.count, $0.leases.values.reduce(0, +)) }
+    /// Counts for tests and metrics.
+    struct Counts: Sendable {
+        /// Handles in the LRU (idle or leased).
+        var cached: Int
+        /// Evicted handles still leased.
+        var retired: Int
+        /// Handles closing or waiting for their last lease to close.
+        var draining: Int
+        /// Outstanding leases.
+        var leases: Int
+        /// Opens started since the cache was created.
+        var opened: Int
+        /// Closes completed since the cache was created.
+        var closed: Int
+    }
+
+    /// The current counts.
+    var counts: Counts {
+        state.withLock {
+            Counts(
+                cached: $0.cached.count, retired: $0.retired.count, draining: $0.draining.count,
+                leases: $0.leases.values.reduce(0, +), opened: $0.opened, closed: $0.closed
+            )
+        }
     }
 
     /// The cached DIDs from least to most recently used.
@@ -145,6 +168,7 @@ final class ActorHandleCache: Sendable {
             } else {
                 let previous = state.draining[did]
                 let opener = self.opener
+                state.opened += 1
                 slot = Slot(
                     did: did,
                     handle: Task {
@@ -193,6 +217,7 @@ final class ActorHandleCache: Sendable {
             }
             self.state.withLock { state in
                 if state.draining[slot.did] === slot { state.draining[slot.did] = nil }
+                state.closed += 1
             }
             slot.markClosed()
         }

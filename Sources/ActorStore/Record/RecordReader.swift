@@ -121,7 +121,7 @@ package struct RecordReader {
         sql += reverse ? " ORDER BY record.rkey ASC" : " ORDER BY record.rkey DESC"
         sql += " LIMIT ?"
         arguments += [limit]
-        return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+        return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments).map { row in
             RecordListing(
                 uri: try row.uri("uri", table: "record"),
                 cid: try row.cid("cid", table: "record"),
@@ -147,7 +147,7 @@ package struct RecordReader {
             sql += " AND record.cid = ?"
             arguments += [cid.description]
         }
-        guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
+        guard let row = try db.cachedRow(sql, arguments) else { return nil }
         return StoredRecord(
             uri: try row.uri("uri", table: "record"),
             cid: try row.cid("cid", table: "record"),
@@ -171,7 +171,7 @@ package struct RecordReader {
             arguments += [cid.description]
         }
         sql += ")"
-        return try Bool.fetchOne(db, sql: sql, arguments: arguments) ?? false
+        return try db.cachedValue(Bool.self, sql, arguments) ?? false
     }
 
     /// The current CID of a record, taken down or not.
@@ -188,7 +188,7 @@ package struct RecordReader {
     ///   - uri: the record.
     package func takedownRef(uri: ATURI) throws -> String?? {
         guard
-            let row = try Row.fetchOne(db, sql: "SELECT takedownRef FROM record WHERE uri = ?", arguments: [uri.rawValue])
+            let row = try db.cachedRow("SELECT takedownRef FROM record WHERE uri = ?", [uri.rawValue])
         else { return nil }
         return .some(row["takedownRef"])
     }

@@ -31,13 +31,13 @@ package struct RecordTransactor {
         guard uri.authority.did != nil, let collection = uri.collection, let rkey = uri.recordKey else {
             throw ActorStoreError.invalidRecordURI(uri.rawValue)
         }
-        try db.execute(
-            sql: """
-                INSERT INTO record (uri, cid, collection, rkey, repoRev, indexedAt) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (uri) DO UPDATE SET cid = excluded.cid, repoRev = excluded.repoRev,
-                    indexedAt = excluded.indexedAt
-                """,
-            arguments: [uri.rawValue, cid.description, collection.rawValue, rkey.rawValue, repoRev.rawValue, indexedAt]
+        try db.cachedExecute(
+            """
+            INSERT INTO record (uri, cid, collection, rkey, repoRev, indexedAt) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (uri) DO UPDATE SET cid = excluded.cid, repoRev = excluded.repoRev,
+                indexedAt = excluded.indexedAt
+            """,
+            [uri.rawValue, cid.description, collection.rawValue, rkey.rawValue, repoRev.rawValue, indexedAt]
         )
         guard let record else { return }
         if action == .update { try removeBacklinks(uri: uri) }
@@ -48,7 +48,7 @@ package struct RecordTransactor {
     /// - Parameters:
     ///   - uri: the record.
     package func deleteRecord(uri: ATURI) throws {
-        try db.execute(sql: "DELETE FROM record WHERE uri = ?", arguments: [uri.rawValue])
+        try db.cachedExecute("DELETE FROM record WHERE uri = ?", [uri.rawValue])
         try removeBacklinks(uri: uri)
     }
 
@@ -56,7 +56,7 @@ package struct RecordTransactor {
     /// - Parameters:
     ///   - uri: the linking record.
     package func removeBacklinks(uri: ATURI) throws {
-        try db.execute(sql: "DELETE FROM backlink WHERE uri = ?", arguments: [uri.rawValue])
+        try db.cachedExecute("DELETE FROM backlink WHERE uri = ?", [uri.rawValue])
     }
 
     /// Adds backlinks, ignoring ones already present.
@@ -64,9 +64,9 @@ package struct RecordTransactor {
     ///   - backlinks: the links.
     package func addBacklinks(_ backlinks: [Backlink]) throws {
         for link in backlinks {
-            try db.execute(
-                sql: "INSERT INTO backlink (uri, path, linkTo) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                arguments: [link.uri.rawValue, link.path, link.linkTo]
+            try db.cachedExecute(
+                "INSERT INTO backlink (uri, path, linkTo) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                [link.uri.rawValue, link.path, link.linkTo]
             )
         }
     }

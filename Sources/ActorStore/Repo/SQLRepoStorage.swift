@@ -19,20 +19,13 @@ package struct SQLRepoStorage: RepoStorage {
     }
 
     package func getBytes(_ cid: CID) throws -> [UInt8]? {
-        let data = try Data.fetchOne(
-            db,
-            sql: "SELECT content FROM repo_block WHERE cid = ?",
-            arguments: [cid.description]
-        )
+        let data = try db.cachedValue(Data.self, "SELECT content FROM repo_block WHERE cid = ?", [cid.description])
         return data.map { Array($0) }
     }
 
     package func has(_ cid: CID) throws -> Bool {
-        try Bool.fetchOne(
-            db,
-            sql: "SELECT EXISTS (SELECT 1 FROM repo_block WHERE cid = ?)",
-            arguments: [cid.description]
-        ) ?? false
+        try db.cachedValue(Bool.self, "SELECT EXISTS (SELECT 1 FROM repo_block WHERE cid = ?)", [cid.description])
+            ?? false
     }
 
     package func getBlocks(_ cids: [CID]) throws -> (blocks: BlockMap, missing: [CID]) {
@@ -81,18 +74,18 @@ package struct SQLRepoStorage: RepoStorage {
 
     package func root() throws -> (cid: CID, rev: TID)? {
         guard
-            let row = try Row.fetchOne(db, sql: "SELECT cid, rev FROM repo_root WHERE did = ?", arguments: [did.rawValue])
+            let row = try db.cachedRow("SELECT cid, rev FROM repo_root WHERE did = ?", [did.rawValue])
         else { return nil }
         return (try row.cid("cid", table: "repo_root"), try row.tid("rev", table: "repo_root"))
     }
 
     package func updateRoot(_ cid: CID, rev: TID) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO repo_root (did, cid, rev, indexedAt) VALUES (?, ?, ?, ?)
-                ON CONFLICT (did) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, indexedAt = excluded.indexedAt
-                """,
-            arguments: [did.rawValue, cid.description, rev.rawValue, Datetime.now().rawValue]
+        try db.cachedExecute(
+            """
+            INSERT INTO repo_root (did, cid, rev, indexedAt) VALUES (?, ?, ?, ?)
+            ON CONFLICT (did) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, indexedAt = excluded.indexedAt
+            """,
+            [did.rawValue, cid.description, rev.rawValue, Datetime.now().rawValue]
         )
     }
 }

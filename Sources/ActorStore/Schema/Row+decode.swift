@@ -52,3 +52,24 @@ let sqlChunkSize = 500
 func placeholders(_ count: Int) -> String {
     Array(repeating: "?", count: count).joined(separator: ", ")
 }
+
+extension Database {
+    /// One row from a statement kept in the connection's statement cache (for fixed SQL on hot paths).
+    func cachedRow(_ sql: String, _ arguments: StatementArguments = []) throws -> Row? {
+        try Row.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    /// One value from a cached statement.
+    func cachedValue<Value: DatabaseValueConvertible & StatementColumnConvertible>(
+        _ type: Value.Type,
+        _ sql: String,
+        _ arguments: StatementArguments = []
+    ) throws -> Value? {
+        try Value.fetchOne(cachedStatement(sql: sql), arguments: arguments)
+    }
+
+    /// Executes a cached statement.
+    func cachedExecute(_ sql: String, _ arguments: StatementArguments = []) throws {
+        try cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+}

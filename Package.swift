@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "Identity",
             dependencies: [
-                "ATCore", "ATCrypto",
+                "ATCore", "ATCrypto", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "PLCServer",
             dependencies: [
-                "ATCore", "ATCrypto", "Identity",
+                "ATCore", "ATCrypto", "Identity", "SQLiteSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,6 +2,7 @@ import ATCore
 import Foundation
 import GRDB
 import Identity
+import SQLiteSupport
 
 /// The embedded directory's SQLite operation log: every accepted operation of every DID, with its CID, its
 /// acceptance time, whether a recovery nullified it, and a global sequence number for `/export`.
@@ -25,12 +26,7 @@ package final class PLCOperationStore: Sendable {
     ///   - path: the SQLite file.
     ///   - now: the clock that stamps `createdAt` and judges the recovery window; injectable for tests.
     package init(path: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        pool = try DatabasePool(path: path, configuration: configuration)
+        pool = try DatabasePool.open(at: URL(fileURLWithPath: path), configuration: SQLiteConfiguration())
         var migrator = DatabaseMigrator()
         migrator.registerMigration("001-operations") { db in
             try db.execute(

@@ -1,6 +1,7 @@
 import ATCore
 import Foundation
 import GRDB
+import SQLiteSupport
 import Logging
 
 /// The DID document cache in `did_cache.sqlite`, with the reference PDS's schema:
@@ -26,12 +27,7 @@ package final class SQLiteDIDCache: DIDCache {
         path: String, ttl: DIDCacheTTL = .init(), refresher: DIDCacheRefresher = .init(),
         now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "pds.did-cache")
     ) throws {
-        try FileManager.default.createDirectory(
-            at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(5)
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        pool = try DatabasePool(path: path, configuration: configuration)
+        pool = try DatabasePool.open(at: URL(fileURLWithPath: path), configuration: SQLiteConfiguration())
         var migrator = DatabaseMigrator()
         migrator.registerMigration("001-did-cache") { db in
             try db.execute(

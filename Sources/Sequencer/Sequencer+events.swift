@@ -12,7 +12,7 @@ extension Sequencer {
     ///   - attempts: tries for database failures (see ``sequence(_:attempts:)``).
     /// - Returns: the seq.
     @discardableResult
-    package func sequenceCommit(did: DID, commit: CommitData, attempts: Int = 1) throws -> Int64 {
+    package func sequenceCommit(did: DID, commit: CommitData, attempts: Int = 3) throws -> Int64 {
         try sequence([.commit(CommitEvent(did: did, commit: commit))], attempts: attempts)[0]
     }
 

@@ -77,7 +77,7 @@ package final class Sequencer: Service, Sendable {
         ///   - now: the wall clock.
         package init(
             databaseURL: URL,
-            sqlite: SQLiteConfiguration = SQLiteConfiguration(synchronousNormal: false),
+            sqlite: SQLiteConfiguration = SQLiteConfiguration(synchronousNormal: false, maximumReaderCount: 4),
             backfillLimit: Duration = .seconds(86_400),
             retention: Duration? = .seconds(7 * 86_400),
             pruneInterval: Duration = .seconds(3_600),

@@ -160,7 +160,10 @@ package final class Sequencer: Service, Sendable {
     func sequence(_ events: [SeqEvent], _ more: (Database, [Int64]) throws -> Void) throws -> [Int64] {
         guard !events.isEmpty else { return [] }
         let time = Datetime(configuration.now()).rawValue
-        let rows = events.map { (did: $0.did, type: $0.eventType, body: $0.body) }
+        let rows = events.map { event in
+            let body = event.body
+            return (did: event.did, type: event.eventType, body: body, bytes: Data(DAGCBOR.encode(body)))
+        }
         let seenBefore = fanOut.lastPublished
         let (seqs, missed) = try pool.write { db -> ([Int64], RowRange) in
             let statement = try db.cachedStatement(
@@ -171,9 +174,7 @@ package final class Sequencer: Service, Sendable {
             var seqs: [Int64] = []
             seqs.reserveCapacity(rows.count)
             for row in rows {
-                let arguments: StatementArguments = [
-                    row.did.rawValue, row.type.rawValue, Data(DAGCBOR.encode(row.body)), time,
-                ]
+                let arguments: StatementArguments = [row.did.rawValue, row.type.rawValue, row.bytes, time]
                 guard let seq = try Int64.fetchOne(statement, arguments: arguments) else {
                     throw SequencerError.invalidEvent("INSERT returned no seq")
                 }

@@ -32,16 +32,20 @@ extension SeqEvent {
             self = .commit(
                 CommitEvent(
                     repo: try fields.did("repo"), commit: try fields.link("commit"), rev: try fields.tid("rev"),
-                    since: try fields.optional("since") { try TID($0.string ?? "") }, blocks: try fields.bytes("blocks"),
+                    since: try fields.optional("since") { try TID($0.string ?? "") },
+                    blocks: try fields.bytes("blocks"),
                     ops: ops, prevData: try fields.optional("prevData") { $0.link },
                     rebase: try fields.optional("rebase") { $0.bool } ?? false,
                     tooBig: try fields.optional("tooBig") { $0.bool } ?? false,
-                    blobs: try fields.optional("blobs") { try $0.array?.map { try EventFields.link($0, "blobs") } } ?? []))
+                    blobs: try fields.optional("blobs") { try $0.array?.map { try EventFields.link($0, "blobs") } }
+                        ?? []))
         case .sync:
-            self = .sync(SyncEvent(did: try fields.did("did"), rev: try fields.tid("rev"), blocks: try fields.bytes("blocks")))
+            self = .sync(
+                SyncEvent(did: try fields.did("did"), rev: try fields.tid("rev"), blocks: try fields.bytes("blocks")))
         case .identity:
             self = .identity(
-                IdentityEvent(did: try fields.did("did"), handle: try fields.optional("handle") { try Handle($0.string ?? "") }))
+                IdentityEvent(
+                    did: try fields.did("did"), handle: try fields.optional("handle") { try Handle($0.string ?? "") }))
         case .account:
             guard let active = fields.map["active"]?.bool else { throw fields.error("active") }
             self = .account(
@@ -57,7 +61,9 @@ extension SeqEvent {
     ///   - bytes: the DAG-CBOR body.
     package init(type: SeqEventType, bodyBytes bytes: [UInt8]) throws {
         let body: LexValue
-        do { body = try DAGCBOR.decode(bytes) } catch { throw SequencerError.invalidEvent("\(type.rawValue): \(error)") }
+        do { body = try DAGCBOR.decode(bytes) } catch {
+            throw SequencerError.invalidEvent("\(type.rawValue): \(error)")
+        }
         try self.init(type: type, body: body)
     }
 }
@@ -146,7 +152,9 @@ private struct EventFields {
     let type: SeqEventType
 
     init(_ body: LexValue, type: SeqEventType) throws {
-        guard case .map(let map) = body else { throw SequencerError.invalidEvent("\(type.rawValue): body is not a map") }
+        guard case .map(let map) = body else {
+            throw SequencerError.invalidEvent("\(type.rawValue): body is not a map")
+        }
         self.map = map
         self.type = type
     }

@@ -135,7 +135,8 @@ extension Sequencer {
     }
 
     /// Rows with `after < seq < before` (invalidated excluded), oldest first.
-    static func fetchRange(_ db: Database, after: Int64, before: Int64?, limit: Int?, logger: Logger) throws -> RowRange {
+    static func fetchRange(_ db: Database, after: Int64, before: Int64?, limit: Int?, logger: Logger) throws -> RowRange
+    {
         var sql = "SELECT seq, did, eventType, event, sequencedAt FROM repo_seq WHERE seq > ? AND invalidated = 0"
         var arguments: StatementArguments = [after]
         if let before {

@@ -29,7 +29,8 @@ extension Sequencer {
     package static func recoveryStatus(rootRev: TID, lastSequenced: TID?) -> RecoveryStatus {
         guard let lastSequenced else { return .missingEvents(lastSequenced: nil) }
         if rootRev == lastSequenced { return .upToDate }
-        return rootRev > lastSequenced ? .missingEvents(lastSequenced: lastSequenced) : .repoBehind(lastSequenced: lastSequenced)
+        return rootRev > lastSequenced
+            ? .missingEvents(lastSequenced: lastSequenced) : .repoBehind(lastSequenced: lastSequenced)
     }
 
     /// Brings the firehose up to an actor's repo root: emits `#sync` of the root when its events are missing.

@@ -56,7 +56,9 @@ import Testing
         try await withTemporaryDirectory { dir in
             let sequencer = try makeSequencer(dir)
             let outbox = Outbox(sequencer: sequencer)
-            for start in stride(from: 0, to: 700, by: 50) { try sequencer.sequence((start..<start + 50).map(identityEvent)) }
+            for start in stride(from: 0, to: 700, by: 50) {
+                try sequencer.sequence((start..<start + 50).map(identityEvent))
+            }
             for iteration in 0..<12 {
                 let head = try await sequencer.currentSeq()
                 let cursors: [Int64] = [head - 650, head - 120, head - 1, head]
@@ -78,7 +80,8 @@ import Testing
                                             var written = 0
                                             while written < 60 {
                                                 let size = min(1 + (written + writer) % 3, 60 - written)
-                                                _ = try? sequencer.sequence((0..<size).map { identityEvent(writer * 100 + $0) })
+                                                _ = try? sequencer.sequence(
+                                                    (0..<size).map { identityEvent(writer * 100 + $0) })
                                                 written += size
                                             }
                                             continuation.resume()
@@ -137,7 +140,9 @@ import Testing
             var iterator = Outbox(sequencer: sequencer).events(cursor: 4).makeAsyncIterator()
             await #expect(throws: SequencerError.futureCursor) { try await iterator.next() }
             #expect(try await iterator.next() == nil)
-            #expect(SequencerError.futureCursor.subscriptionFrame == .error(name: "FutureCursor", message: "Cursor in the future."))
+            #expect(
+                SequencerError.futureCursor.subscriptionFrame
+                    == .error(name: "FutureCursor", message: "Cursor in the future."))
 
             // After a restore, cursors up to the raised counter are accepted.
             try sequencer.ensureSeqAtLeast(10)

@@ -23,14 +23,17 @@ import Testing
     ]
 
     /// Creates the file as the reference would and writes rows the way its `sequenceEvts` does.
-    static func makeReferenceDatabase(at url: URL, rows: [(did: String, type: String, body: LexValue, at: String)]) throws {
+    static func makeReferenceDatabase(at url: URL, rows: [(did: String, type: String, body: LexValue, at: String)])
+        throws
+    {
         let queue = try DatabaseQueue(path: url.path)
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             for statement in referenceDDL { try db.execute(sql: statement) }
             for row in rows {
                 try db.execute(
-                    sql: #"insert into "repo_seq" ("did", "eventType", "event", "sequencedAt") values (?, ?, ?, ?) returning "seq""#,
+                    sql:
+                        #"insert into "repo_seq" ("did", "eventType", "event", "sequencedAt") values (?, ?, ?, ?) returning "seq""#,
                     arguments: [row.did, row.type, Data(DAGCBOR.encode(row.body)), row.at])
             }
         }
@@ -43,7 +46,9 @@ import Testing
         return try queue.read { db in
             try String.fetchAll(
                 db,
-                sql: "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name")
+                sql:
+                    "SELECT type || ' ' || name || ': ' || sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY type, name"
+            )
         }
     }
 
@@ -54,7 +59,8 @@ import Testing
             let store = MemoryBlockstore()
             let repo = try Repo.create(storage: store, did: did, keypair: testKeypair)
             let (_, commit) = try repo.applyWrites(
-                [.create(try NSID("app.bsky.feed.post"), try RecordKey("r1"), testRecord("hello"))], keypair: testKeypair)
+                [.create(try NSID("app.bsky.feed.post"), try RecordKey("r1"), testRecord("hello"))],
+                keypair: testKeypair)
             let commitEvent = SeqEvent.commit(CommitEvent(did: did, commit: commit))
             // An older PDS version's commit body carried `prev` and no `prevData`; a `tombstone` type is no longer
             // emitted. Both must be tolerated.
@@ -64,7 +70,10 @@ import Testing
             try Self.makeReferenceDatabase(
                 at: url,
                 rows: [
-                    (did.rawValue, "identity", ["did": .string(did.rawValue), "handle": "ref.test"], "2024-05-01T12:00:00.000Z"),
+                    (
+                        did.rawValue, "identity", ["did": .string(did.rawValue), "handle": "ref.test"],
+                        "2024-05-01T12:00:00.000Z"
+                    ),
                     (did.rawValue, "append", commitEvent.body, "2024-05-01T12:00:01.000Z"),
                     (did.rawValue, "tombstone", ["did": .string(did.rawValue)], "2024-05-01T12:00:02.000Z"),
                     (did.rawValue, "append", .map(legacyCommit), "2024-05-01T12:00:03.000Z"),
@@ -116,7 +125,8 @@ import Testing
             try Self.makeReferenceDatabase(at: url, rows: [])
             let queue = try DatabaseQueue(path: url.path)
             try queue.write { db in
-                try db.execute(sql: "INSERT INTO kysely_migration (name, timestamp) VALUES ('002', '2030-01-01T00:00:00.000Z')")
+                try db.execute(
+                    sql: "INSERT INTO kysely_migration (name, timestamp) VALUES ('002', '2030-01-01T00:00:00.000Z')")
             }
             try queue.close()
             #expect(throws: MigrationError.unknownMigrations(["002"])) { try makeSequencer(dir) }

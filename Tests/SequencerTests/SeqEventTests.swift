@@ -149,7 +149,9 @@ import Testing
 
     @Test func malformedBodiesAreRejected() {
         #expect(throws: SequencerError.self) { try SeqEvent(type: .sync, body: .map(["did": "did:plc:x"])) }
-        #expect(throws: SequencerError.self) { try SeqEvent(type: .account, body: .map(["did": "not a did", "active": true])) }
+        #expect(throws: SequencerError.self) {
+            try SeqEvent(type: .account, body: .map(["did": "not a did", "active": true]))
+        }
         #expect(throws: SequencerError.self) { try SeqEvent(type: .identity, bodyBytes: [0xff]) }
         #expect(throws: SequencerError.self) {
             try SeqEvent(type: .append, body: .map(["repo": .string(Self.did.rawValue)]))

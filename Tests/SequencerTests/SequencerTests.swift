@@ -154,7 +154,8 @@ import Testing
     @Test func pruningKeepsTheWindowTheNewestRowAndEachAccountsLastCommit() async throws {
         try await withTemporaryDirectory { dir in
             let clock = TestWallClock()
-            let sequencer = try makeSequencer(dir, clock: clock, backfillLimit: .seconds(3_600), retention: .seconds(7_200))
+            let sequencer = try makeSequencer(
+                dir, clock: clock, backfillLimit: .seconds(3_600), retention: .seconds(7_200))
             #expect(sequencer.configuration.retention == .seconds(7_200))
             let quiet = testDID(1)
             let busy = testDID(2)
@@ -208,7 +209,8 @@ import Testing
             let genesisCID = repo.cid
             let genesisBlock = try #require(try store.getBytes(genesisCID))
             // Never sequenced: reconcile emits a #sync.
-            #expect(try sequencer.recoveryStatus(did: did, rootRev: repo.commit.rev) == .missingEvents(lastSequenced: nil))
+            #expect(
+                try sequencer.recoveryStatus(did: did, rootRev: repo.commit.rev) == .missingEvents(lastSequenced: nil))
             let first = try sequencer.reconcile(commitCID: genesisCID, commitBlock: genesisBlock)
             #expect(first.seq == 1)
             #expect(try sequencer.reconcile(commitCID: genesisCID, commitBlock: genesisBlock).status == .upToDate)

@@ -67,7 +67,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Sequencer", dependencies: ["ATCore", "ATRepo"], swiftSettings: swiftSettings),
+        .target(
+            name: "Sequencer",
+            dependencies: [
+                "ATCore", "ATRepo", "SQLiteSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "Identity",
             dependencies: [
@@ -139,7 +148,15 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SequencerTests", dependencies: ["Sequencer", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SequencerTests",
+            dependencies: [
+                "Sequencer", "SQLiteSupport", "PDSTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LexiconTests", dependencies: ["Lexicon", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PDSServerTests", dependencies: ["PDSServer", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

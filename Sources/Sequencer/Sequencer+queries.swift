@@ -1,0 +1,177 @@
+import ATCore
+import Foundation
+import GRDB
+import Logging
+
+/// A run of `repo_seq` rows: the emitted events, and the highest seq examined (rows of event types this version
+/// does not emit, or that fail to decode, are skipped but still counted as covered).
+package struct RowRange: Sendable {
+    /// The events, in seq order.
+    package var events: [SequencedEvent]
+    /// The highest seq examined, `nil` when the range was empty.
+    package var through: Int64?
+    /// The number of rows examined.
+    package var examined = 0
+}
+
+extension Sequencer {
+    // MARK: - Reading
+
+    /// The highest seq handed out so far: the larger of the `AUTOINCREMENT` counter and the newest row (0 when
+    /// nothing was ever sequenced). A cursor above this is in the future.
+    package func currentSeq() async throws -> Int64 {
+        try await pool.read { try Self.currentSeq($0) }
+    }
+
+    /// Events with `seq > after`, oldest first (invalidated rows excluded).
+    /// - Parameters:
+    ///   - after: the exclusive lower bound; `nil` for the oldest.
+    ///   - limit: the most rows to examine.
+    package func requestSeqRange(after: Int64?, limit: Int = 500) async throws -> RowRange {
+        let logger = logger
+        return try await pool.read { db in
+            try Self.fetchRange(db, after: after ?? Int64.min, before: nil, limit: limit, logger: logger)
+        }
+    }
+
+    /// The first event with `seq > cursor`, if any (the reference's `next`).
+    /// - Parameters:
+    ///   - cursor: the exclusive lower bound.
+    package func nextEvent(after cursor: Int64) async throws -> SequencedEvent? {
+        try await requestSeqRange(after: cursor, limit: 1).events.first
+    }
+
+    /// The earliest event sequenced at or after `time` (the reference's `earliestAfterTime`).
+    /// - Parameters:
+    ///   - time: the instant.
+    package func earliestAfter(time: Date) async throws -> SequencedEvent? {
+        let logger = logger
+        let bound = Datetime(time).rawValue
+        return try await pool.read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, did, eventType, event, sequencedAt FROM repo_seq \
+                    WHERE sequencedAt >= ? AND invalidated = 0 ORDER BY sequencedAt ASC, seq ASC LIMIT 1
+                    """,
+                arguments: [bound])
+            return rows.compactMap { Self.decode($0, logger: logger) }.first
+        }
+    }
+
+    /// The newest stored event for `did`, of any type.
+    /// - Parameters:
+    ///   - did: the account.
+    package func lastEvent(for did: DID) throws -> SequencedEvent? {
+        let logger = logger
+        return try pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT seq, did, eventType, event, sequencedAt FROM repo_seq \
+                    WHERE did = ? AND invalidated = 0 ORDER BY seq DESC LIMIT 1
+                    """,
+                arguments: [did.rawValue]
+            ).flatMap { Self.decode($0, logger: logger) }
+        }
+    }
+
+    /// The rev of the newest `#commit` or `#sync` sequenced for `did`: the repo state the firehose last announced.
+    ///
+    /// Synchronous, for the write critical section and start-up recovery.
+    /// - Parameters:
+    ///   - did: the account.
+    /// - Returns: the rev, or `nil` when no commit or sync was ever sequenced (or it was deleted with the account).
+    package func lastCommitRev(did: DID) throws -> TID? {
+        let logger = logger
+        return try pool.read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT seq, did, eventType, event, sequencedAt FROM repo_seq \
+                    WHERE did = ? AND eventType IN ('append', 'sync') AND invalidated = 0 ORDER BY seq DESC LIMIT 1
+                    """,
+                arguments: [did.rawValue])
+            guard let row, let event = Self.decode(row, logger: logger) else { return nil }
+            return try Self.rev(of: event)
+        }
+    }
+
+    /// The rev of the newest `#commit` or `#sync` of every account that has one, in one pass (start-up recovery).
+    package func lastCommitRevs() throws -> [DID: TID] {
+        let logger = logger
+        return try pool.read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT seq, did, eventType, event, sequencedAt FROM repo_seq WHERE seq IN \
+                    (SELECT max(seq) FROM repo_seq WHERE eventType IN ('append', 'sync') AND invalidated = 0 GROUP BY did)
+                    """)
+            var revs: [DID: TID] = [:]
+            while let row = try rows.next() {
+                guard let event = Self.decode(row, logger: logger) else { continue }
+                revs[event.did] = try Self.rev(of: event)
+            }
+            return revs
+        }
+    }
+
+    // MARK: - Row access
+
+    static func rev(of event: SequencedEvent) throws -> TID? {
+        switch try event.event() {
+        case .commit(let commit): commit.rev
+        case .sync(let sync): sync.rev
+        case .identity, .account: nil
+        }
+    }
+
+    static func currentSeq(_ db: Database) throws -> Int64 {
+        let counter =
+            try db.tableExists("sqlite_sequence")
+            ? try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'repo_seq'") ?? 0 : 0
+        let newest = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM repo_seq") ?? 0
+        return max(counter, newest)
+    }
+
+    /// Rows with `after < seq < before` (invalidated excluded), oldest first.
+    static func fetchRange(_ db: Database, after: Int64, before: Int64?, limit: Int?, logger: Logger) throws -> RowRange
+    {
+        var sql = "SELECT seq, did, eventType, event, sequencedAt FROM repo_seq WHERE seq > ? AND invalidated = 0"
+        var arguments: StatementArguments = [after]
+        if let before {
+            sql += " AND seq < ?"
+            arguments += [before]
+        }
+        sql += " ORDER BY seq ASC"
+        if let limit {
+            sql += " LIMIT ?"
+            arguments += [limit]
+        }
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
+        var range = RowRange(events: [], through: nil)
+        while let row = try rows.next() {
+            range.through = row["seq"]
+            range.examined += 1
+            if let event = decode(row, logger: logger) { range.events.append(event) }
+        }
+        return range
+    }
+
+    /// A row as an event; `nil` (logged) for event types this version does not emit and for undecodable rows.
+    static func decode(_ row: Row, logger: Logger) -> SequencedEvent? {
+        let seq: Int64 = row["seq"]
+        guard let typeName: String = row["eventType"], let type = SeqEventType(rawValue: typeName) else {
+            logger.debug("Skipping an event of an unknown type", metadata: ["sequencer.seq": "\(seq)"])
+            return nil
+        }
+        guard let didString: String = row["did"], let did = try? DID(didString),
+            let data: Data = row["event"], let time: String = row["sequencedAt"],
+            let body = try? DAGCBOR.decode([UInt8](data)), body.map != nil
+        else {
+            logger.warning("Skipping an undecodable event", metadata: ["sequencer.seq": "\(seq)"])
+            return nil
+        }
+        return SequencedEvent(seq: seq, did: did, type: type, time: time, body: body)
+    }
+}

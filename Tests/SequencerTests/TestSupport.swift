@@ -72,7 +72,8 @@ func take(_ count: Int, from iterator: inout OutboxEvents.Iterator) async throws
 }
 
 /// Waits (polling) until `condition` holds, up to `timeout`; not a timing assertion, only a bound on hangs.
-func eventually(timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async rethrows -> Bool {
+/// A liveness bound, not a performance claim: generous because parallel tests can starve the cooperative pool.
+func eventually(timeout: Duration = .seconds(120), _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return true }

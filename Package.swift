@@ -41,7 +41,22 @@ let package = Package(
         ),
         .target(name: "Lexicon", dependencies: ["ATCore"], swiftSettings: swiftSettings),
         .target(name: "ATRepo", dependencies: ["ATCore", "ATCrypto"], swiftSettings: swiftSettings),
-        .target(name: "ActorStore", dependencies: ["ATCore", "ATCrypto", "ATRepo"], swiftSettings: swiftSettings),
+        .target(
+            name: "SQLiteSupport",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ActorStore",
+            dependencies: [
+                "ATCore", "ATCrypto", "ATRepo", "SQLiteSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "ServiceDB",
             dependencies: [
@@ -98,7 +113,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "pds-bench", dependencies: ["ATCore", "ATCrypto", "ATRepo"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "pds-bench",
+            dependencies: [
+                "ATCore", "ATCrypto", "ATRepo", "ActorStore", "SQLiteSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(name: "repo-fixture", dependencies: ["ATCore", "ATCrypto", "ATRepo"], swiftSettings: swiftSettings),
         .target(
             name: "PDSTestSupport",
@@ -120,7 +142,11 @@ let package = Package(
         .testTarget(name: "LexiconTests", dependencies: ["Lexicon", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "PDSServerTests", dependencies: ["PDSServer", "PDSTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "ServiceDBTests", dependencies: ["ServiceDB", "PDSTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ActorStoreTests", dependencies: ["ActorStore", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ActorStoreTests",
+            dependencies: ["ActorStore", "SQLiteSupport", "PDSTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ATCryptoTests",
             dependencies: ["ATCrypto", "PDSTestSupport", .product(name: "Crypto", package: "swift-crypto")],

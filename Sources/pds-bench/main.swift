@@ -4,3 +4,4 @@ import ATCrypto
 runDAGCBORBenchmark()
 runCryptoBenchmark()
 runRepoBenchmark()
+try await runActorStoreBenchmark()

@@ -1,0 +1,200 @@
+import ATCore
+import Synchronization
+
+/// The LRU of open ``ActorHandle``s, with leases.
+///
+/// - Every DID has at most one open handle: concurrent opens share one `Task`; a handle evicted while leased moves
+///   to `retired` and is handed out again if asked for before it closes; a new handle for a DID whose previous handle
+///   is still closing (`draining`) waits for that close before opening the file.
+/// - A handle is closed only when its last lease ends after it left the cache (or at once if it was not leased).
+/// - The cache can hold more open handles than its capacity only while all the extra ones are leased.
+final class ActorHandleCache: Sendable {
+    /// A cache entry: the (possibly still running) open, plus a way to wait for the close.
+    final class Slot: Sendable {
+        let did: DID
+        let handle: Task<ActorHandle, any Error>
+        private let closed = Mutex<(done: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+        init(did: DID, handle: Task<ActorHandle, any Error>) {
+            self.did = did
+            self.handle = handle
+        }
+
+        /// Returns once the handle has been closed (or never opened).
+        func waitUntilClosed() async {
+            await withCheckedContinuation { continuation in
+                let done = closed.withLock { state in
+                    if !state.done { state.waiters.append(continuation) }
+                    return state.done
+                }
+                if done { continuation.resume() }
+            }
+        }
+
+        fileprivate func markClosed() {
+            let waiters = closed.withLock { state in
+                state.done = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+    }
+
+    private struct State {
+        var cached: LRUCache<DID, Slot>
+        /// Evicted while leased; reused if requested again before the last lease ends.
+        var retired: [DID: Slot] = [:]
+        /// Closing or about to close once unleased; never handed out again.
+        var draining: [DID: Slot] = [:]
+        var leases: [ObjectIdentifier: Int] = [:]
+        var isClosed = false
+    }
+
+    private let state: Mutex<State>
+    private let opener: @Sendable (DID, Bool) throws -> ActorHandle
+
+    /// A cache.
+    /// - Parameters:
+    ///   - capacity: the number of idle handles kept open.
+    ///   - open: opens a handle (blocking); the flag says whether a missing file may be created.
+    init(capacity: Int, open: @escaping @Sendable (DID, Bool) throws -> ActorHandle) {
+        self.state = Mutex(State(cached: LRUCache(capacity: capacity)))
+        self.opener = open
+    }
+
+    /// Runs `body` with a leased handle for `did`, opening it if needed.
+    /// - Parameters:
+    ///   - did: the actor.
+    ///   - create: whether a missing store file may be created.
+    ///   - body: the work; the handle stays open until it returns.
+    func withHandle<T: Sendable>(
+        _ did: DID,
+        create: Bool = false,
+        _ body: (ActorHandle) async throws -> T
+    ) async throws -> T {
+        let slot = try lease(did, create: create)
+        let handle: ActorHandle
+        do {
+            handle = try await slot.handle.value
+        } catch {
+            state.withLock { state in
+                if state.cached.peek(did) === slot { state.cached.removeValue(forKey: did) }
+                if state.retired[did] === slot { state.retired[did] = nil }
+            }
+            release(slot)
+            throw error
+        }
+        do {
+            let result = try await body(handle)
+            release(slot)
+            return result
+        } catch {
+            release(slot)
+            throw error
+        }
+    }
+
+    /// Closes the handle of `did` (waiting for its leases to end) and keeps it out of the cache until closed.
+    /// - Parameters:
+    ///   - did: the actor.
+    func evict(_ did: DID) async {
+        let slot = state.withLock { state -> Slot? in
+            let slot = state.cached.removeValue(forKey: did) ?? state.retired.removeValue(forKey: did)
+            if let slot { drain(slot, in: &state) }
+            return slot ?? state.draining[did]
+        }
+        await slot?.waitUntilClosed()
+    }
+
+    /// Closes every handle, waiting for leases to end. With `permanently`, later requests fail with
+    /// `ActorStoreError.storeClosed`.
+    /// - Parameters:
+    ///   - permanently: whether the cache refuses new opens afterwards.
+    func closeAll(permanently: Bool) async {
+        let slots = state.withLock { state -> [Slot] in
+            if permanently { state.isClosed = true }
+            let evicted = state.cached.removeAll().map(\.value) + Array(state.retired.values)
+            state.retired = [:]
+            for slot in evicted { drain(slot, in: &state) }
+            return Array(state.draining.values)
+        }
+        for slot in slots { await slot.waitUntilClosed() }
+    }
+
+    /// Counts for tests and metrics: idle-or-leased cached handles, retired (evicted but leased) and draining ones.
+    var counts: (cached: Int, retired: Int, draining: Int, leases: Int) {
+        state.withLock { ($0.cached.count, $0.retired.count, $0.draining.count, $0.leases.values.reduce(0, +)) }
+    }
+
+    /// The cached DIDs from least to most recently used.
+    var cachedDIDs: [DID] { state.withLock { $0.cached.keys } }
+
+    // MARK: - Leases
+
+    private func lease(_ did: DID, create: Bool) throws -> Slot {
+        try state.withLock { state in
+            guard !state.isClosed else { throw ActorStoreError.storeClosed }
+            if let slot = state.cached.value(forKey: did) {
+                state.leases[ObjectIdentifier(slot), default: 0] += 1
+                return slot
+            }
+            let slot: Slot
+            if let retired = state.retired.removeValue(forKey: did) {
+                slot = retired
+            } else {
+                let previous = state.draining[did]
+                let opener = self.opener
+                slot = Slot(
+                    did: did,
+                    handle: Task {
+                        await previous?.waitUntilClosed()
+                        return try await runBlocking { try opener(did, create) }
+                    }
+                )
+            }
+            state.leases[ObjectIdentifier(slot), default: 0] += 1
+            for (_, evicted) in state.cached.insert(slot, forKey: did) {
+                if state.leases[ObjectIdentifier(evicted), default: 0] > 0 {
+                    state.retired[evicted.did] = evicted
+                } else {
+                    drain(evicted, in: &state)
+                }
+            }
+            return slot
+        }
+    }
+
+    private func release(_ slot: Slot) {
+        state.withLock { state in
+            let id = ObjectIdentifier(slot)
+            let remaining = state.leases[id, default: 1] - 1
+            state.leases[id] = remaining > 0 ? remaining : nil
+            guard remaining == 0 else { return }
+            if state.retired[slot.did] === slot {
+                state.retired[slot.did] = nil
+                drain(slot, in: &state)
+            } else if state.draining[slot.did] === slot {
+                startClose(slot)
+            }
+        }
+    }
+
+    /// Marks `slot` as draining; closes it now if it is not leased (else the last release does).
+    private func drain(_ slot: Slot, in state: inout State) {
+        state.draining[slot.did] = slot
+        if state.leases[ObjectIdentifier(slot), default: 0] == 0 { startClose(slot) }
+    }
+
+    private func startClose(_ slot: Slot) {
+        Task {
+            if let handle = try? await slot.handle.value {
+                _ = try? await runBlocking { handle.close() }
+            }
+            self.state.withLock { state in
+                if state.draining[slot.did] === slot { state.draining[slot.did] = nil }
+            }
+            slot.markClosed()
+        }
+    }
+}

@@ -12,7 +12,8 @@ import Glibc
 
 /// One `moto_server` (an S3-compatible server from PyPI) per test process, started on first use on a free loopback
 /// port and stopped when the process exits, however it exits: it runs under a `sh` that kills it when its stdin
-/// pipe, held open only by this process, reaches end-of-file.
+/// pipe, held open only by this process, reaches end-of-file. It is killed with SIGKILL: moto's SIGTERM handler can
+/// leave it hanging while request threads live, and it holds nothing but in-memory state.
 enum MotoServer {
     struct NotAvailable: Error, CustomStringConvertible {
         var description: String
@@ -72,7 +73,7 @@ enum MotoServer {
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = [
             "-c",
-            "\"$0\" -H 127.0.0.1 -p \"$1\" >\"$2\" 2>&1 & pid=$!; cat >/dev/null; kill $pid 2>/dev/null; wait $pid",
+            "\"$0\" -H 127.0.0.1 -p \"$1\" >\"$2\" 2>&1 & pid=$!; cat >/dev/null; kill -9 $pid 2>/dev/null; wait $pid; rm -f \"$2\"",
             binary, String(port), log,
         ]
         process.standardInput = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)

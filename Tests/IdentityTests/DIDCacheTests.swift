@@ -1,6 +1,7 @@
 import ATCore
 import ATCrypto
 import Foundation
+import PDSTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -17,7 +18,7 @@ import Testing
     }
 
     @Test func sqliteCacheUsesTheReferenceSchemaInWALMode() async throws {
-        try await withTemporaryDirectory { dir in
+        try await withTemporaryPath { dir in
             let cache = try SQLiteDIDCache(path: "\(dir)/did_cache.sqlite")
             #expect(try await cache.journalMode() == "wal")
             let did = try DID("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa")
@@ -30,13 +31,13 @@ import Testing
 
     @Test(arguments: [false, true])
     func ttlsClassifyEntries(sqlite: Bool) async throws {
-        try await withTemporaryDirectory { dir in
-            let clock = TestClock()
+        try await withTemporaryPath { dir in
+            let clock = TestWallClock()
             let ttl = DIDCacheTTL(stale: .seconds(60), max: .seconds(600))
             let cache: any DIDCache =
                 sqlite
-                ? try SQLiteDIDCache(path: "\(dir)/did_cache.sqlite", ttl: ttl, now: clock.closure)
-                : MemoryDIDCache(ttl: ttl, now: clock.closure)
+                ? try SQLiteDIDCache(path: "\(dir)/did_cache.sqlite", ttl: ttl, now: clock.function)
+                : MemoryDIDCache(ttl: ttl, now: clock.function)
             let did = try DID("did:plc:bbbbbbbbbbbbbbbbbbbbbbbb")
             try await cache.cacheDID(did, document: Self.document(did, handle: "b.test"), previous: nil)
             var entry = try #require(try await cache.checkCache(did))
@@ -69,12 +70,12 @@ import Testing
     }
 
     @Test func staleEntriesAreServedAndRefreshedOnceInTheBackground() async throws {
-        try await withTemporaryDirectory { dir in
-            let clock = TestClock()
+        try await withTemporaryPath { dir in
+            let clock = TestWallClock()
             let refresher = DIDCacheRefresher(maxQueued: 10, maxConcurrent: 2)
             let cache = try SQLiteDIDCache(
                 path: "\(dir)/did_cache.sqlite", ttl: .init(stale: .seconds(60), max: .seconds(600)),
-                refresher: refresher, now: clock.closure)
+                refresher: refresher, now: clock.function)
             let did = try DID("did:plc:cccccccccccccccccccccccc")
             let source = CountingSource()
             try await cache.cacheDID(did, document: try #require(await source.resolve(did)), previous: nil)
@@ -115,8 +116,8 @@ import Testing
     }
 
     @Test func resolverUsesTheCacheByTTL() async throws {
-        try await withTemporaryDirectory { dir in
-            let clock = TestClock()
+        try await withTemporaryPath { dir in
+            let clock = TestWallClock()
             let directory = try EmbeddedPLCDirectory(databasePath: "\(dir)/plc.sqlite")
             let rotation = Secp256k1Keypair()
             let (did, _) = try await directory.createDID(
@@ -125,7 +126,7 @@ import Testing
             try await app.test(.live) { client in
                 let cache = try SQLiteDIDCache(
                     path: "\(dir)/did_cache.sqlite", ttl: .init(stale: .seconds(60), max: .seconds(600)),
-                    now: clock.closure)
+                    now: clock.function)
                 let resolver = DIDResolver(
                     configuration: .init(plcURL: "http://127.0.0.1:\(try #require(client.port))"), cache: cache)
                 #expect(try await resolver.resolve(did)?.handle?.rawValue == "one.test")

@@ -1,6 +1,7 @@
 import ATCore
 import ATCrypto
 import Foundation
+import PDSTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -14,9 +15,9 @@ import Testing
     let rotation = Secp256k1Keypair()
 
     @Test func storeAcceptsAChainAndRecordsNullification() async throws {
-        try await withTemporaryDirectory { dir in
-            let clock = TestClock()
-            let directory = try EmbeddedPLCDirectory(databasePath: "\(dir)/plc.sqlite", now: clock.closure)
+        try await withTemporaryPath { dir in
+            let clock = TestWallClock()
+            let directory = try EmbeddedPLCDirectory(databasePath: "\(dir)/plc.sqlite", now: clock.function)
             let (did, genesis) = try await directory.createDID(
                 state: PLCFixture.state(rotation: [recovery, rotation]), signer: rotation)
             #expect(did == genesis.derivedDID)
@@ -40,9 +41,9 @@ import Testing
     }
 
     @Test func storeRejectsLateRecoveryWithTheInjectedClock() async throws {
-        try await withTemporaryDirectory { dir in
-            let clock = TestClock()
-            let directory = try EmbeddedPLCDirectory(databasePath: "\(dir)/plc.sqlite", now: clock.closure)
+        try await withTemporaryPath { dir in
+            let clock = TestWallClock()
+            let directory = try EmbeddedPLCDirectory(databasePath: "\(dir)/plc.sqlite", now: clock.function)
             let (did, genesis) = try await directory.createDID(
                 state: PLCFixture.state(rotation: [recovery, rotation]), signer: rotation)
             try await directory.updatePDSEndpoint(did, endpoint: "https://evil.test", signer: rotation)
@@ -55,7 +56,7 @@ import Testing
     }
 
     @Test func tombstonedDIDIsNotAvailable() async throws {
-        try await withTemporaryDirectory { dir in
+        try await withTemporaryPath { dir in
             let directory = try EmbeddedPLCDirectory(databasePath: "\(dir)/plc.sqlite")
             let (did, _) = try await directory.createDID(
                 state: PLCFixture.state(rotation: [rotation]), signer: rotation)
@@ -69,7 +70,7 @@ import Testing
     }
 
     @Test func concurrentSubmissionsOnOnePrevAcceptExactlyOne() async throws {
-        try await withTemporaryDirectory { dir in
+        try await withTemporaryPath { dir in
             let directory = try EmbeddedPLCDirectory(databasePath: "\(dir)/plc.sqlite")
             let (did, genesis) = try await directory.createDID(
                 state: PLCFixture.state(rotation: [rotation]), signer: rotation)
@@ -92,7 +93,7 @@ import Testing
     // MARK: - HTTP
 
     @Test func routesServeTheDirectoryAPI() async throws {
-        try await withTemporaryDirectory { dir in
+        try await withTemporaryPath { dir in
             let directory = try EmbeddedPLCDirectory(databasePath: "\(dir)/plc.sqlite")
             let app = directory.makeApplication(port: 0, logger: Logger(label: "test"))
             let (did, genesis) = try rotation.signedGenesis(PLCFixture.state(rotation: [rotation]))
@@ -143,9 +144,9 @@ import Testing
     }
 
     @Test func exportPagesJSONLines() async throws {
-        try await withTemporaryDirectory { dir in
-            let clock = TestClock()
-            let directory = try EmbeddedPLCDirectory(databasePath: "\(dir)/plc.sqlite", now: clock.closure)
+        try await withTemporaryPath { dir in
+            let clock = TestWallClock()
+            let directory = try EmbeddedPLCDirectory(databasePath: "\(dir)/plc.sqlite", now: clock.function)
             var dids: [DID] = []
             for index in 0..<3 {
                 clock.advance(by: 1)
@@ -179,7 +180,7 @@ import Testing
     }
 
     @Test func httpClientTalksToALiveDirectory() async throws {
-        try await withTemporaryDirectory { dir in
+        try await withTemporaryPath { dir in
             let directory = try EmbeddedPLCDirectory(databasePath: "\(dir)/plc.sqlite")
             let app = directory.makeApplication(port: 0, logger: Logger(label: "test"))
             try await app.test(.live) { client in

@@ -1,30 +1,14 @@
 import ATCore
 import ATCrypto
 import Foundation
+import PDSTestSupport
 import Synchronization
 
 @testable import Identity
 
-/// A temporary directory removed after `body`.
-func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("identity-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(atPath: path) }
-    return try await body(path)
-}
-
-/// A settable wall clock.
-final class TestClock: Sendable {
-    private let current: Mutex<Date>
-
-    init(_ start: Date = Date(timeIntervalSince1970: 1_700_000_000)) { current = Mutex(start) }
-
-    var now: Date { current.withLock { $0 } }
-
-    func advance(by seconds: TimeInterval) { current.withLock { $0 = $0.addingTimeInterval(seconds) } }
-
-    /// The clock as the closure the stores take.
-    var closure: @Sendable () -> Date { { self.now } }
+/// A temporary directory (as a path) removed after `body`.
+func withTemporaryPath<T>(_ body: (String) async throws -> T) async throws -> T {
+    try await withTemporaryDirectory(prefix: "identity") { url in try await body(url.path) }
 }
 
 /// Builders for PLC test identities.

@@ -1,5 +1,6 @@
 import ATCore
 import Foundation
+import PDSTestSupport
 import GRDB
 import Logging
 import SQLiteSupport

@@ -1,6 +1,7 @@
 import ATCore
 import ATRepo
 import Foundation
+import PDSTestSupport
 import GRDB
 import Synchronization
 import Testing

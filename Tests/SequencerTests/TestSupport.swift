@@ -2,35 +2,10 @@ import ATCore
 import ATCrypto
 import ATRepo
 import Foundation
+import PDSTestSupport
 import Synchronization
 
 @testable import Sequencer
-
-/// Runs `body` with a fresh temporary directory, removed afterwards.
-func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("sequencer-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try await body(url)
-}
-
-/// A wall clock the test moves by hand.
-final class TestWallClock: Sendable {
-    private let current: Mutex<Date>
-
-    init(_ start: Date = Date(timeIntervalSince1970: 1_750_000_000)) {
-        current = Mutex(start)
-    }
-
-    var now: Date { current.withLock { $0 } }
-
-    func advance(by duration: Duration) {
-        current.withLock { $0 = $0.addingTimeInterval(duration.seconds) }
-    }
-
-    var function: @Sendable () -> Date { { self.now } }
-}
 
 /// A sequencer over `directory/sequencer.sqlite`.
 func makeSequencer(

@@ -122,24 +122,7 @@ package struct DiskBlobStore: BlobStore {
     private static let writeBatch = 256 * 1024
 
     package func makePermanent(tempKey: BlobTempKey, cid: CID) async throws {
-        let source = tempPath(tempKey)
-        let destination = try storedPath(cid)
-        let directory = storedDirectory
-        try await runBlocking {
-            try BlobFileSystem.makeDirectory(directory)
-            let moved: Bool
-            do {
-                moved = try BlobFileSystem.renameFile(source, to: destination)
-            } catch BlobStoreError.io(errno: EXDEV) {
-                moved = try Self.copyAcrossFileSystems(source, to: destination, in: directory)
-            }
-            if !moved {
-                guard try BlobFileSystem.exists(destination) else { throw BlobStoreError.notFound }
-                return
-            }
-            try Self.syncFile(destination)
-            try BlobFileSystem.syncDirectory(directory)
-        }
+        try await move(from: tempPath(tempKey), to: try storedPath(cid), directory: storedDirectory, syncFile: true)
     }
 
     /// Moves `source` to `destination` on another file system: copy to a hidden file, sync, rename, unlink.
@@ -202,7 +185,11 @@ package struct DiskBlobStore: BlobStore {
         try await move(from: try quarantinePath(cid), to: try storedPath(cid), directory: storedDirectory)
     }
 
-    private func move(from source: String, to destination: String, directory: String) async throws {
+    /// Moves a file (renaming, or copying across file systems); a missing source is fine when the destination
+    /// already exists. Syncs the directory, and the file itself when `syncFile` (a blob becoming permanent).
+    private func move(from source: String, to destination: String, directory: String, syncFile: Bool = false)
+        async throws
+    {
         try await runBlocking {
             try BlobFileSystem.makeDirectory(directory)
             let moved: Bool
@@ -215,6 +202,7 @@ package struct DiskBlobStore: BlobStore {
                 guard try BlobFileSystem.exists(destination) else { throw BlobStoreError.notFound }
                 return
             }
+            if syncFile { try Self.syncFile(destination) }
             try BlobFileSystem.syncDirectory(directory)
         }
     }

@@ -36,13 +36,32 @@ class Server:
     def xrpc(self, method: str) -> str:
         return f"{self.url}/xrpc/{method}"
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def dev_secrets(self) -> dict:
+        """The secrets dev mode generated and persisted in the data directory."""
+        import json
+
+        return json.loads((self.data_dir / "dev-secrets.json").read_text())
+
 
 @pytest.fixture(scope="session")
 def pds(tmp_path_factory):
     port = _free_port()
     data_dir = tmp_path_factory.mktemp("pds-data")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
-    env.update({"PDS_DEV_MODE": "true", "PDS_PORT": str(port), "PDS_DATA_DIRECTORY": str(data_dir)})
+    env.update({
+        "PDS_DEV_MODE": "true",
+        "PDS_PORT": str(port),
+        "PDS_DATA_DIRECTORY": str(data_dir),
+        # The public URL is http://localhost:<port>: the DID documents' #atproto_pds endpoint, which the SDK
+        # switches to after login, so it must be where the server is reachable.
+        "PDS_HOSTNAME": "localhost",
+        "PDS_INVITE_REQUIRED": "true",
+        "PDS_ENABLE_DID_DOC_WITH_SESSION": "true",
+    })
     log = open(data_dir / "server.log", "wb")
     process = subprocess.Popen([str(_binary()), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

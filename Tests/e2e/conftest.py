@@ -47,10 +47,9 @@ class Server:
         return json.loads((self.data_dir / "dev-secrets.json").read_text())
 
 
-@pytest.fixture(scope="session")
-def pds(tmp_path_factory):
+def start_server(data_dir: Path, extra_env: dict | None = None) -> Server:
+    """Starts `pds serve` in dev mode on a free port with `data_dir`; waits until `_health` answers."""
     port = _free_port()
-    data_dir = tmp_path_factory.mktemp("pds-data")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
     env.update({
         "PDS_DEV_MODE": "true",
@@ -62,7 +61,8 @@ def pds(tmp_path_factory):
         "PDS_INVITE_REQUIRED": "true",
         "PDS_ENABLE_DID_DOC_WITH_SESSION": "true",
     })
-    log = open(data_dir / "server.log", "wb")
+    env.update(extra_env or {})
+    log = open(data_dir / "server.log", "ab")
     process = subprocess.Popen([str(_binary()), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -76,11 +76,22 @@ def pds(tmp_path_factory):
             process.kill()
             raise RuntimeError("pds did not start:\n" + (data_dir / "server.log").read_text())
         time.sleep(0.1)
-    yield Server(url, data_dir, process)
-    process.send_signal(15)  # SIGTERM: graceful shutdown must exit cleanly
+    return Server(url, data_dir, process)
+
+
+def stop_server(server: Server) -> None:
+    """SIGTERM: graceful shutdown must exit cleanly."""
+    server.process.send_signal(15)
     try:
-        code = process.wait(timeout=15)
+        code = server.process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        process.kill()
+        server.process.kill()
         raise
     assert code == 0, f"pds exited with {code} on SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def pds(tmp_path_factory):
+    server = start_server(tmp_path_factory.mktemp("pds-data"))
+    yield server
+    stop_server(server)

@@ -10,6 +10,7 @@ import uuid
 
 import pytest
 import requests
+from conftest import start_server, stop_server
 from atproto import Client, models
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -97,6 +98,7 @@ def test_sdk_create_account_login_refresh_and_app_password(pds):
     with pytest.warns(UserWarning):  # app.bsky.actor.getProfile is not served by this PDS (yet)
         assert client.login(handle, password) is None
     assert client.me is None
+    assert client._base_url == f"http://localhost:{pds.port}/xrpc"  # from didDoc #atproto_pds
     session = client.com.atproto.server.get_session()
     assert session.did == created.did and session.handle == handle and session.active
 
@@ -300,3 +302,43 @@ def test_dev_secrets_are_persisted_privately(pds):
     assert set(pds.dev_secrets()) == {"jwtSecret", "adminPassword", "plcRotationKeyK256PrivateKeyHex"}
     r = requests.get(pds.xrpc("com.atproto.server.describeServer")).json()
     assert r["inviteCodeRequired"] is True and r["availableUserDomains"] == [".test"]
+
+
+def test_restart_keeps_secrets_sessions_and_identities(tmp_path):
+    """Dev mode with zero configuration: secrets generated on first start are reused after a restart, so
+    sessions survive it, and the embedded PLC directory still knows the accounts."""
+    server = start_server(tmp_path)
+    try:
+        secrets = server.dev_secrets()
+        account = create_account(server)
+    finally:
+        stop_server(server)
+    server = start_server(tmp_path)
+    try:
+        assert server.dev_secrets() == secrets
+        r = requests.get(server.xrpc("com.atproto.server.getSession"), headers=bearer(account["accessJwt"]))
+        assert r.status_code == 200 and r.json()["did"] == account["did"]
+        r = requests.post(server.xrpc("com.atproto.server.refreshSession"), headers=bearer(account["refreshJwt"]))
+        assert r.status_code == 200, r.text
+        assert requests.get(f"{server.url}/plc/{account['did']}").status_code == 200
+        status = requests.get(server.xrpc("com.atproto.server.checkAccountStatus"),
+                              headers=bearer(account["accessJwt"])).json()
+        # The PDS endpoint in the DID document names the first run's port, so it is not valid any more.
+        assert status["validDid"] is False and status["activated"] is True
+    finally:
+        stop_server(server)
+
+
+def test_missing_secrets_stop_start_up_outside_dev_mode(tmp_path):
+    import subprocess
+
+    from conftest import _binary
+
+    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("PDS_")}
+    env.update({"PDS_DEV_MODE": "false", "PDS_HOSTNAME": "pds.example.com", "PDS_DATA_DIRECTORY": str(tmp_path),
+                "PDS_PORT": "0"})
+    result = subprocess.run([str(_binary()), "serve"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    for name in ["PDS_JWT_SECRET", "PDS_ADMIN_PASSWORD", "PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX"]:
+        assert name in output

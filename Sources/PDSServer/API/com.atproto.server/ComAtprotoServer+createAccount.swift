@@ -31,7 +31,7 @@ extension ComAtprotoServer {
     /// `com.atproto.server.createAccount` (the local, non-entryway path of reference h.1): validates, creates the
     /// DID with a PLC genesis op (unless a DID is brought with service auth), the actor store with an empty signed
     /// repo, and the account with its first session; undoes what was done when a later step fails.
-    func createAccount(_ request: Request) async throws -> CreateAccountOutput {
+    func createAccount(_ request: Request, logger: Logger) async throws -> CreateAccountOutput {
         let input = try await XRPCBody.decode(CreateAccountInput.self, from: request)
         let serviceAuth = try await auth.serviceAuth(request, lxm: "com.atproto.server.createAccount")
         if input.plcOp != nil { throw XRPCError.invalidRequest("Unsupported input: \"plcOp\"") }
@@ -96,7 +96,7 @@ extension ComAtprotoServer {
                 handle: handle.rawValue, did: did.rawValue, didDoc: created.didDoc, accessJwt: access,
                 refreshJwt: refresh.token)
         } catch {
-            await rollBackAccountCreation(did: did, createdDID: broughtDID == nil)
+            await rollBackAccountCreation(did: did, createdDID: broughtDID == nil, logger: logger)
             throw error
         }
     }
@@ -159,8 +159,7 @@ extension ComAtprotoServer {
 
     /// Undoes a partly created account: its rows, its PLC DID (tombstoned, only when this server created it) and
     /// its actor store. Failures here are logged, not thrown: the original error is what the client sees.
-    private func rollBackAccountCreation(did: DID, createdDID: Bool) async {
-        let logger = Logger(label: "pds.createAccount")
+    private func rollBackAccountCreation(did: DID, createdDID: Bool, logger: Logger) async {
         do { try await services.serviceDB.deleteAccount(did: did) } catch {
             logger.error("Rollback: deleting account rows failed", metadata: ["atproto.did": "\(did)"])
         }

@@ -32,6 +32,23 @@ extension ComAtprotoServer {
     /// password. Unknown accounts and wrong passwords get the same 401.
     func createSession(_ request: Request) async throws -> SessionOutput {
         let input = try await XRPCBody.decode(CreateSessionInput.self, from: request)
+        // As the reference does, every login attempt takes at least this long, so that unknown accounts and wrong
+        // passwords can not be told apart by timing.
+        let deadline = ContinuousClock.now.advanced(by: Self.minimumLoginDuration)
+        do {
+            let output = try await login(input)
+            try? await Task.sleep(until: deadline)
+            return output
+        } catch {
+            try? await Task.sleep(until: deadline)
+            throw error
+        }
+    }
+
+    /// The shortest time a `createSession` call takes (the reference pads logins to 350 ms).
+    static let minimumLoginDuration: Duration = .milliseconds(350)
+
+    private func login(_ input: CreateSessionInput) async throws -> SessionOutput {
         let invalid = XRPCError.authRequired("Invalid identifier or password")
         guard input.password.count <= 512 else { throw invalid }
         let identifier = input.identifier.trimmingCharacters(in: .whitespaces).lowercased()

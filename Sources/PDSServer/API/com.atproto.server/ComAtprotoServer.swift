@@ -11,7 +11,9 @@ struct ComAtprotoServer: Sendable {
     func register(on router: Router<some RequestContext>) {
         let prefix = "/xrpc/com.atproto.server."
         router.get("\(prefix)describeServer") { _, _ in describeServer() }
-        router.post("\(prefix)createAccount") { request, _ in try await createAccount(request) }
+        router.post("\(prefix)createAccount") { request, context in
+            try await createAccount(request, logger: context.logger)
+        }
         router.post("\(prefix)createSession") { request, _ in try await createSession(request) }
         router.get("\(prefix)getSession") { request, _ in AuthHeaders.wrap(try await getSession(request)) }
         router.post("\(prefix)refreshSession") { request, _ in AuthHeaders.wrap(try await refreshSession(request)) }

@@ -71,6 +71,9 @@ extension ComAtprotoServer {
             guard serviceAuth.iss == did else {
                 throw XRPCError.authRequired("Auth is not for the requested did", name: "AuthenticationRequired")
             }
+            if try await services.serviceDB.account(did: did) != nil {
+                throw XRPCError.invalidRequest("Account already exists", name: "AlreadyExists")
+            }
             broughtDID = did
         }
 
@@ -95,6 +98,9 @@ extension ComAtprotoServer {
             return CreateAccountOutput(
                 handle: handle.rawValue, did: did.rawValue, didDoc: created.didDoc, accessJwt: access,
                 refreshJwt: refresh.token)
+        } catch ServiceDBError.accountExists {
+            // Another request created this DID's account concurrently: its rows and store are not ours to undo.
+            throw XRPCError.invalidRequest("Account already exists", name: "AlreadyExists")
         } catch {
             await rollBackAccountCreation(did: did, createdDID: broughtDID == nil, logger: logger)
             throw error

@@ -342,3 +342,17 @@ def test_missing_secrets_stop_start_up_outside_dev_mode(tmp_path):
     output = result.stdout + result.stderr
     for name in ["PDS_JWT_SECRET", "PDS_ADMIN_PASSWORD", "PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX"]:
         assert name in output
+
+
+def test_reserve_signing_key_and_account_invite_codes(pds):
+    r = requests.post(pds.xrpc("com.atproto.server.reserveSigningKey"), json={})
+    assert r.status_code == 200 and r.json()["signingKey"].startswith("did:key:zQ3s")
+    account = create_account(pds)
+    r = requests.get(pds.xrpc("com.atproto.server.getAccountInviteCodes"), headers=bearer(account["accessJwt"]))
+    assert r.status_code == 200 and r.json() == {"codes": []}  # PDS_INVITE_INTERVAL is unset
+    r = requests.post(pds.xrpc("com.atproto.server.createInviteCodes"),
+                      json={"codeCount": 2, "useCount": 1, "forAccounts": [account["did"]]}, auth=admin(pds))
+    assert r.status_code == 200 and len(r.json()["codes"][0]["codes"]) == 2
+    r = requests.get(pds.xrpc("com.atproto.server.getAccountInviteCodes"), headers=bearer(account["accessJwt"]))
+    codes = r.json()["codes"]
+    assert len(codes) == 2 and all(c["forAccount"] == account["did"] and c["uses"] == [] for c in codes)

@@ -110,6 +110,7 @@ let package = Package(
             name: "PDSServer",
             dependencies: [
                 "ATCore", "ATCrypto", "ATRepo", "Lexicon", "ActorStore", "ServiceDB", "Sequencer", "Identity",
+                "PLCServer", "SQLiteSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -121,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "pds",
             dependencies: [
-                "PDSServer", "PLCServer",
+                "PDSServer", "PLCServer", "SQLiteSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],
@@ -162,7 +163,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "LexiconTests", dependencies: ["Lexicon", "PDSTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "PDSServerTests", dependencies: ["PDSServer", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PDSServerTests",
+            dependencies: [
+                "PDSServer", "PDSTestSupport", "ATCore", "ATCrypto", "ServiceDB", "Identity",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ServiceDBTests",
             dependencies: ["ServiceDB", "SQLiteSupport", "PDSTestSupport", .product(name: "GRDB", package: "GRDB.swift")],

@@ -1,29 +1,37 @@
 import Hummingbird
 import Logging
+import PLCServer
 
 /// Builds the router with every route this server serves.
 /// - Parameters:
-///   - configuration: the server configuration.
-package func buildRouter(configuration: PDSConfiguration) -> Router<BasicRequestContext> {
+///   - services: the server's services.
+package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: XRPCErrorMiddleware())
-    BasicRoutes(configuration: configuration).register(on: router)
-    ComAtprotoServer(configuration: configuration).register(on: router)
+    BasicRoutes(configuration: services.configuration, serviceDB: services.serviceDB).register(on: router)
+    WellKnown(services: services).register(on: router)
+    ComAtprotoServer(services: services).register(on: router)
+    ComAtprotoIdentity(services: services).register(on: router)
     XRPCCatchall.register(on: router)
+    if let plc = services.embeddedPLC {
+        plc.addRoutes(to: router.group(RouterPath(PDSServices.embeddedPLCPath)))
+    }
     return router
 }
 
-/// Builds the HTTP application.
+/// Builds the HTTP application, with the services' background work in its service group.
 /// - Parameters:
-///   - configuration: the server configuration.
+///   - services: the server's services.
 ///   - logger: the root logger.
-package func buildApplication(configuration: PDSConfiguration, logger: Logger) -> some ApplicationProtocol {
-    Application(
-        router: buildRouter(configuration: configuration),
+package func buildApplication(services: PDSServices, logger: Logger) -> some ApplicationProtocol {
+    var app = Application(
+        router: buildRouter(services: services),
         configuration: .init(
-            address: .hostname("0.0.0.0", port: configuration.service.port),
+            address: .hostname("0.0.0.0", port: services.configuration.service.port),
             serverName: "swift-pds"
         ),
         logger: logger
     )
+    app.addServices(services.backgroundServices)
+    return app
 }

@@ -7,16 +7,39 @@ import PDSServer
 /// Builds applications for tests.
 package enum TestApplication {
     /// A configuration for tests from the given `PDS_*` variables (dev mode, port 0 unless given).
-    package static func configuration(_ environment: [String: String] = [:]) throws -> PDSConfiguration {
-        var env = ["PDS_DEV_MODE": "true", "PDS_PORT": "0"]
+    /// - Parameters:
+    ///   - environment: extra variables.
+    ///   - dataDirectory: the data directory (`PDS_DATA_DIRECTORY`), normally a temporary one.
+    package static func configuration(_ environment: [String: String] = [:], dataDirectory: URL? = nil) throws
+        -> PDSConfiguration
+    {
+        var env = ["PDS_DEV_MODE": "true", "PDS_PORT": "0", "PDS_INVITE_REQUIRED": "false"]
+        if let dataDirectory { env["PDS_DATA_DIRECTORY"] = dataDirectory.path }
         env.merge(environment) { _, new in new }
         return try PDSConfiguration.fromEnvironment(env)
     }
 
-    /// The application for the given configuration, with a quiet logger.
-    package static func make(configuration: PDSConfiguration) -> some ApplicationProtocol {
+    /// Real services (dev mode: generated secrets, embedded PLC) in `dataDirectory`.
+    package static func services(_ environment: [String: String] = [:], dataDirectory: URL) throws -> PDSServices {
+        try PDSServices(
+            configuration: configuration(environment, dataDirectory: dataDirectory), logger: quietLogger)
+    }
+
+    /// The application for `services`, with a quiet logger.
+    package static func make(services: PDSServices) -> some ApplicationProtocol {
+        buildApplication(services: services, logger: quietLogger)
+    }
+
+    /// The application with real services in `dataDirectory`.
+    package static func make(_ environment: [String: String] = [:], dataDirectory: URL) throws
+        -> some ApplicationProtocol
+    {
+        make(services: try services(environment, dataDirectory: dataDirectory))
+    }
+
+    static var quietLogger: Logger {
         var logger = Logger(label: "pds-test")
         logger.logLevel = .warning
-        return buildApplication(configuration: configuration, logger: logger)
+        return logger
     }
 }

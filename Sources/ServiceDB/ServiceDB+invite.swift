@@ -80,6 +80,13 @@ extension ServiceDB {
         return hostname.replacingOccurrences(of: ".", with: "-") + "-" + part() + "-" + part()
     }
 
+    /// Checks that an invite code can be used now (createAccount checks before creating the DID; the insert
+    /// checks again in its transaction).
+    /// - Throws: `.inviteCodeUnavailable`.
+    package func checkInviteCode(_ code: String) async throws {
+        try await pool.read { db in try Self.ensureInviteAvailable(db, code: code) }
+    }
+
     /// Throws `.inviteCodeUnavailable` unless the code exists, is enabled, has uses left and its owner is not
     /// taken down.
     static func ensureInviteAvailable(_ db: Database, code: String) throws {

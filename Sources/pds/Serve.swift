@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import PDSServer
+import SQLiteSupport
 
 extension PDSCommand {
     /// `pds serve`: runs the HTTP server until SIGTERM or SIGINT.
@@ -11,7 +12,10 @@ extension PDSCommand {
             abstract: "Run the server (the default command).",
             discussion: """
                 With no configuration at all (no PDS_HOSTNAME and no PDS_DATA_DIRECTORY), or with \
-                PDS_DEV_MODE=true, the server runs in dev mode: data in ./data, on http://localhost:2583.
+                PDS_DEV_MODE=true, the server runs in dev mode: data in ./data, on http://localhost:2583; \
+                missing secrets are generated once and kept in <data>/dev-secrets.json, and without \
+                PDS_DID_PLC_URL an embedded PLC directory runs in-process at <public URL>/plc. Outside dev \
+                mode PDS_JWT_SECRET, PDS_ADMIN_PASSWORD and PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX are required.
                 """
         )
 
@@ -47,7 +51,19 @@ extension PDSCommand {
                     "pds.dataDirectory": "\(configuration.storage.dataDirectory)",
                     "pds.devMode": "\(configuration.service.devMode)",
                 ])
-            let app = buildApplication(configuration: configuration, logger: logger)
+            FileDescriptorLimit.raise()
+            let services: PDSServices
+            do {
+                services = try PDSServices(configuration: configuration, logger: logger)
+            } catch let error as PDSConfigurationError {
+                throw ValidationError(error.description)
+            }
+            if services.embeddedPLC != nil {
+                logger.info(
+                    "Embedded PLC directory running in-process",
+                    metadata: ["plc.url": "\(configuration.service.publicURL)\(PDSServices.embeddedPLCPath)"])
+            }
+            let app = buildApplication(services: services, logger: logger)
             try await app.runService()
         }
     }

@@ -13,7 +13,8 @@ import Testing
     }
 
     @Test func healthReportsVersion() async throws {
-        let app = TestApplication.make(configuration: try TestApplication.configuration(["PDS_VERSION": "9.9.9"]))
+        try await withTemporaryDirectory { dir in
+        let app = try TestApplication.make(["PDS_VERSION": "9.9.9"], dataDirectory: dir)
         try await app.test(.router) { client in
             try await client.execute(uri: "/xrpc/_health", method: .get) { response in
                 #expect(response.status == .ok)
@@ -21,16 +22,17 @@ import Testing
                 #expect(body["version"] as? String == "9.9.9")
             }
         }
+        }
     }
 
     @Test func describeServerFollowsConfiguration() async throws {
-        let configuration = try TestApplication.configuration([
+        try await withTemporaryDirectory { dir in
+        let app = try TestApplication.make([
             "PDS_HOSTNAME": "pds.example.com",
             "PDS_INVITE_REQUIRED": "false",
             "PDS_PRIVACY_POLICY_URL": "https://example.com/privacy",
             "PDS_CONTACT_EMAIL_ADDRESS": "admin@example.com",
-        ])
-        let app = TestApplication.make(configuration: configuration)
+        ], dataDirectory: dir)
         try await app.test(.router) { client in
             try await client.execute(uri: "/xrpc/com.atproto.server.describeServer", method: .get) { response in
                 #expect(response.status == .ok)
@@ -42,10 +44,12 @@ import Testing
                 #expect((body["contact"] as? [String: Any])?["email"] as? String == "admin@example.com")
             }
         }
+        }
     }
 
     @Test func unknownMethodIsNotImplemented() async throws {
-        let app = TestApplication.make(configuration: try TestApplication.configuration())
+        try await withTemporaryDirectory { dir in
+        let app = try TestApplication.make(dataDirectory: dir)
         try await app.test(.router) { client in
             try await client.execute(uri: "/xrpc/com.example.nothing.here", method: .get) { response in
                 #expect(response.status == .notImplemented)
@@ -58,15 +62,18 @@ import Testing
                 #expect(body["error"] as? String == "NotFound")
             }
         }
+        }
     }
 
     @Test func robotsAllowsCrawling() async throws {
-        let app = TestApplication.make(configuration: try TestApplication.configuration())
+        try await withTemporaryDirectory { dir in
+        let app = try TestApplication.make(dataDirectory: dir)
         try await app.test(.router) { client in
             try await client.execute(uri: "/robots.txt", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains("Allow: /"))
             }
+        }
         }
     }
 }

@@ -36,14 +36,33 @@ class Server:
     def xrpc(self, method: str) -> str:
         return f"{self.url}/xrpc/{method}"
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
 
-@pytest.fixture(scope="session")
-def pds(tmp_path_factory):
+    def dev_secrets(self) -> dict:
+        """The secrets dev mode generated and persisted in the data directory."""
+        import json
+
+        return json.loads((self.data_dir / "dev-secrets.json").read_text())
+
+
+def start_server(data_dir: Path, extra_env: dict | None = None) -> Server:
+    """Starts `pds serve` in dev mode on a free port with `data_dir`; waits until `_health` answers."""
     port = _free_port()
-    data_dir = tmp_path_factory.mktemp("pds-data")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
-    env.update({"PDS_DEV_MODE": "true", "PDS_PORT": str(port), "PDS_DATA_DIRECTORY": str(data_dir)})
-    log = open(data_dir / "server.log", "wb")
+    env.update({
+        "PDS_DEV_MODE": "true",
+        "PDS_PORT": str(port),
+        "PDS_DATA_DIRECTORY": str(data_dir),
+        # The public URL is http://localhost:<port>: the DID documents' #atproto_pds endpoint, which the SDK
+        # switches to after login, so it must be where the server is reachable.
+        "PDS_HOSTNAME": "localhost",
+        "PDS_INVITE_REQUIRED": "true",
+        "PDS_ENABLE_DID_DOC_WITH_SESSION": "true",
+    })
+    env.update(extra_env or {})
+    log = open(data_dir / "server.log", "ab")
     process = subprocess.Popen([str(_binary()), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -57,11 +76,22 @@ def pds(tmp_path_factory):
             process.kill()
             raise RuntimeError("pds did not start:\n" + (data_dir / "server.log").read_text())
         time.sleep(0.1)
-    yield Server(url, data_dir, process)
-    process.send_signal(15)  # SIGTERM: graceful shutdown must exit cleanly
+    return Server(url, data_dir, process)
+
+
+def stop_server(server: Server) -> None:
+    """SIGTERM: graceful shutdown must exit cleanly."""
+    server.process.send_signal(15)
     try:
-        code = process.wait(timeout=15)
+        code = server.process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        process.kill()
+        server.process.kill()
         raise
     assert code == 0, f"pds exited with {code} on SIGTERM"
+
+
+@pytest.fixture(scope="session")
+def pds(tmp_path_factory):
+    server = start_server(tmp_path_factory.mktemp("pds-data"))
+    yield server
+    stop_server(server)

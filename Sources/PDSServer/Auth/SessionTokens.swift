@@ -62,13 +62,21 @@ package struct SessionTokens: Sendable {
         return try JWT.signHS256(typ: Self.accessType, claims: claims, secret: secret)
     }
 
-    /// Creates a refresh token with a fresh random id.
-    /// - Returns: the token, its id (`jti`) and its expiry.
-    package func createRefreshToken(did: DID, now: Date = Date()) throws -> (token: String, id: String, expiresAt: Date) {
+    /// A fresh refresh-token id: base64 of 32 random bytes, as the reference makes them.
+    package static func newRefreshTokenID() -> String {
         var random = [UInt8](repeating: 0, count: 32)
         var rng = SystemRandomNumberGenerator()
         for i in random.indices { random[i] = rng.next() }
-        let id = Base64.encode(random)
+        return Base64.encode(random)
+    }
+
+    /// Creates a refresh token.
+    /// - Parameters:
+    ///   - id: the `jti`; a fresh random id by default (rotation passes the stored successor id).
+    /// - Returns: the token, its id (`jti`) and its expiry.
+    package func createRefreshToken(did: DID, id: String = newRefreshTokenID(), now: Date = Date()) throws
+        -> (token: String, id: String, expiresAt: Date)
+    {
         let iat = Int(now.timeIntervalSince1970)
         let exp = iat + Int(Self.refreshLifetime)
         let claims = JWTClaims(

@@ -13,6 +13,8 @@ package struct PDSConfiguration: Sendable {
     package var invites: Invites
     /// Identity settings (handle domains).
     package var identity: Identity
+    /// Secrets; missing ones are generated in dev mode (see ``PDSConfiguration/resolvingSecrets()``).
+    package var secrets: Secrets
 
     /// Service settings.
     package struct Service: Sendable {
@@ -44,18 +46,59 @@ package struct PDSConfiguration: Sendable {
     package struct Storage: Sendable {
         /// - `pds.dataDirectory` → `PDS_DATA_DIRECTORY` (default: the working directory; `./data` in dev mode)
         package var dataDirectory: String
+        /// - `pds.accountDbLocation` → `PDS_ACCOUNT_DB_LOCATION` (default `<data>/account.sqlite`)
+        package var accountDBLocation: String
+        /// - `pds.actorStoreDirectory` → `PDS_ACTOR_STORE_DIRECTORY` (default `<data>/actors`)
+        package var actorStoreDirectory: String
+        /// - `pds.didCacheDbLocation` → `PDS_DID_CACHE_DB_LOCATION` (default `<data>/did_cache.sqlite`)
+        package var didCacheDBLocation: String
+        /// - `pds.actorStoreCacheSize` → `PDS_ACTOR_STORE_CACHE_SIZE` (default: sized to the file-descriptor limit;
+        ///   the reference parses it but never uses it, here it bounds the open actor handles)
+        package var actorStoreCacheSize: Int?
+        /// - `pds.sqliteDisableWalAutoCheckpoint` → `PDS_SQLITE_DISABLE_WAL_AUTO_CHECKPOINT` (default false)
+        package var sqliteDisableWALAutoCheckpoint: Bool
     }
 
     /// Invite settings.
     package struct Invites: Sendable {
         /// - `pds.inviteRequired` → `PDS_INVITE_REQUIRED` (default true unless `false`/`0`)
         package var required: Bool
+        /// - `pds.inviteInterval` → `PDS_INVITE_INTERVAL` in milliseconds (default: no user codes are generated)
+        package var interval: Int?
+        /// - `pds.inviteEpoch` → `PDS_INVITE_EPOCH` in milliseconds since 1970 (default 0)
+        package var epoch: Int
     }
 
     /// Identity settings.
     package struct Identity: Sendable {
         /// - `pds.serviceHandleDomains` → `PDS_SERVICE_HANDLE_DOMAINS` (default `.test` on localhost, else `.<hostname>`)
         package var serviceHandleDomains: [String]
+        /// - `pds.didPlcUrl` → `PDS_DID_PLC_URL` (default `https://plc.directory`; in dev mode, when unset, the
+        ///   embedded directory runs in-process and is served at `<publicURL>/plc`, and this is `nil`)
+        package var plcURL: String?
+        /// - `pds.recoveryDidKey` → `PDS_RECOVERY_DID_KEY`: prepended to every genesis op's rotation keys
+        package var recoveryDIDKey: String?
+        /// - `pds.didCacheStaleTtl` → `PDS_DID_CACHE_STALE_TTL` in milliseconds (default 1 hour)
+        package var didCacheStaleTTL: Int
+        /// - `pds.didCacheMaxTtl` → `PDS_DID_CACHE_MAX_TTL` in milliseconds (default 1 day)
+        package var didCacheMaxTTL: Int
+        /// - `pds.idResolverTimeout` → `PDS_ID_RESOLVER_TIMEOUT` in milliseconds (default 3000)
+        package var resolverTimeout: Int
+        /// - `pds.disableSsrfProtection` → `PDS_DISABLE_SSRF_PROTECTION` (default: `PDS_DEV_MODE`)
+        package var disableSSRFProtection: Bool
+        /// - `pds.enableDidDocWithSession` → `PDS_ENABLE_DID_DOC_WITH_SESSION` (default false)
+        package var enableDIDDocWithSession: Bool
+    }
+
+    /// Secrets. Outside dev mode all three are required (``PDSConfiguration/resolvingSecrets()`` names the missing
+    /// ones); in dev mode missing ones are generated once and kept in `<data>/dev-secrets.json`.
+    package struct Secrets: Sendable {
+        /// - `pds.jwtSecret` → `PDS_JWT_SECRET`
+        package var jwtSecret: String?
+        /// - `pds.adminPassword` → `PDS_ADMIN_PASSWORD`
+        package var adminPassword: String?
+        /// - `pds.plcRotationKeyK256.privateKeyHex` → `PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX`
+        package var plcRotationKeyK256PrivateKeyHex: String?
     }
 
     /// Reads the configuration.
@@ -105,11 +148,32 @@ package struct PDSConfiguration: Sendable {
             blobUploadLimit: blobUploadLimit
         )
 
+        func integer(_ key: String, _ env: String, minimum: Int = 0) -> Int? {
+            guard let raw = reader.string(forKey: .init(key)) else { return nil }
+            guard let value = Int(raw), value >= minimum else {
+                problems.append("\(env) must be an integer ≥ \(minimum), got '\(raw)'")
+                return nil
+            }
+            return value
+        }
+
+        let dataDirectory =
+            reader.string(forKey: "dataDirectory") ?? (devMode ? "./data" : FileManager.default.currentDirectoryPath)
+        func inData(_ name: String) -> String { URL(fileURLWithPath: dataDirectory).appendingPathComponent(name).path }
         self.storage = Storage(
-            dataDirectory: reader.string(forKey: "dataDirectory") ?? (devMode ? "./data" : FileManager.default.currentDirectoryPath)
+            dataDirectory: dataDirectory,
+            accountDBLocation: reader.string(forKey: "accountDbLocation") ?? inData("account.sqlite"),
+            actorStoreDirectory: reader.string(forKey: "actorStoreDirectory") ?? inData("actors"),
+            didCacheDBLocation: reader.string(forKey: "didCacheDbLocation") ?? inData("did_cache.sqlite"),
+            actorStoreCacheSize: integer("actorStoreCacheSize", "PDS_ACTOR_STORE_CACHE_SIZE", minimum: 1),
+            sqliteDisableWALAutoCheckpoint: Self.bool(reader.string(forKey: "sqliteDisableWalAutoCheckpoint")) ?? false
         )
 
-        self.invites = Invites(required: Self.bool(reader.string(forKey: "inviteRequired")) ?? true)
+        self.invites = Invites(
+            required: Self.bool(reader.string(forKey: "inviteRequired")) ?? true,
+            interval: integer("inviteInterval", "PDS_INVITE_INTERVAL", minimum: 1),
+            epoch: integer("inviteEpoch", "PDS_INVITE_EPOCH") ?? 0
+        )
 
         let domains: [String]
         if let raw = reader.string(forKey: "serviceHandleDomains") {
@@ -120,7 +184,27 @@ package struct PDSConfiguration: Sendable {
         for domain in domains where !domain.hasPrefix(".") {
             problems.append("PDS_SERVICE_HANDLE_DOMAINS entries must start with '.', got '\(domain)'")
         }
-        self.identity = Identity(serviceHandleDomains: domains)
+        let plcURL = reader.string(forKey: "didPlcUrl") ?? (devMode ? nil : "https://plc.directory")
+        let recoveryDIDKey = reader.string(forKey: "recoveryDidKey")
+        if let key = recoveryDIDKey, !key.hasPrefix("did:key:") {
+            problems.append("PDS_RECOVERY_DID_KEY must be a did:key, got '\(key)'")
+        }
+        self.identity = Identity(
+            serviceHandleDomains: domains,
+            plcURL: plcURL,
+            recoveryDIDKey: recoveryDIDKey,
+            didCacheStaleTTL: integer("didCacheStaleTtl", "PDS_DID_CACHE_STALE_TTL", minimum: 1) ?? 3_600_000,
+            didCacheMaxTTL: integer("didCacheMaxTtl", "PDS_DID_CACHE_MAX_TTL", minimum: 1) ?? 86_400_000,
+            resolverTimeout: integer("idResolverTimeout", "PDS_ID_RESOLVER_TIMEOUT", minimum: 1) ?? 3000,
+            disableSSRFProtection: Self.bool(reader.string(forKey: "disableSsrfProtection")) ?? devMode,
+            enableDIDDocWithSession: Self.bool(reader.string(forKey: "enableDidDocWithSession")) ?? false
+        )
+
+        self.secrets = Secrets(
+            jwtSecret: reader.string(forKey: "jwtSecret", isSecret: true),
+            adminPassword: reader.string(forKey: "adminPassword", isSecret: true),
+            plcRotationKeyK256PrivateKeyHex: reader.string(forKey: "plcRotationKeyK256.privateKeyHex", isSecret: true)
+        )
 
         if !problems.isEmpty { throw PDSConfigurationError(problems: problems) }
     }

@@ -8,12 +8,16 @@ struct XRPCErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
-        } catch let error as XRPCError {
-            throw error
-        } catch let error as any HTTPResponseError {
+        } catch let error as any HTTPResponseError where !(error is XRPCError) {
             if error.status == .notFound && request.uri.path.hasPrefix("/xrpc/") == false { throw error }
             throw XRPCError(status: error.status, name: Self.name(for: error.status), message: nil)
         } catch {
+            if let mapped = XRPCError.mapping(error) {
+                if mapped.status.code >= 500 && !(error is XRPCError) {
+                    context.logger.error("Request failed", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                throw mapped
+            }
             context.logger.error("Unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             throw XRPCError.internalServerError
         }

@@ -1,0 +1,28 @@
+import ActorStore
+import ATCore
+import ATCrypto
+import Foundation
+import Hummingbird
+import Identity
+import ServiceDB
+
+extension ComAtprotoIdentity {
+    /// Output of `com.atproto.identity.resolveHandle`.
+    struct ResolveHandleOutput: ResponseEncodable {
+        var did: String
+    }
+
+    /// `com.atproto.identity.resolveHandle`: handles under the service domains come from the account database;
+    /// others are resolved by DNS TXT and HTTPS well-known.
+    func resolveHandle(_ request: Request) async throws -> ResolveHandleOutput {
+        let handle = try XRPCParameters(request).parseRequired("handle") { try Handle($0) }
+        let notFound = XRPCError.invalidRequest("Unable to resolve handle", name: "HandleNotFound")
+        let rules = HandleRules(serviceDomains: services.configuration.identity.serviceHandleDomains)
+        if rules.isServiceHandle(handle) {
+            guard let account = try await services.serviceDB.account(handle: handle) else { throw notFound }
+            return ResolveHandleOutput(did: account.did.rawValue)
+        }
+        guard let did = await services.idResolver.handle.resolve(handle) else { throw notFound }
+        return ResolveHandleOutput(did: did.rawValue)
+    }
+}

@@ -1,0 +1,28 @@
+import ActorStore
+import ATCore
+import ATCrypto
+import Foundation
+import Hummingbird
+import Identity
+import ServiceDB
+
+extension ComAtprotoServer {
+    /// Input of `com.atproto.server.deactivateAccount`.
+    struct DeactivateAccountInput: Decodable {
+        var deleteAfter: String?
+    }
+
+    /// `com.atproto.server.deactivateAccount` (FULL, taken-down tokens allowed). `deleteAfter` is stored only.
+    ///
+    /// - Note: the `#account` event is sequenced here once the Sequencer lands.
+    func deactivateAccount(_ request: Request) async throws {
+        let caller = try await auth.access(request, scopes: SessionTokens.Scope.full, allowTakendown: true)
+        let input = try await XRPCBody.decode(DeactivateAccountInput.self, from: request)
+        var deleteAfter: Datetime?
+        if let raw = input.deleteAfter {
+            guard let parsed = try? Datetime(raw) else { throw XRPCError.invalidRequest("Invalid deleteAfter") }
+            deleteAfter = parsed
+        }
+        try await services.serviceDB.deactivateAccount(did: caller.did, deleteAfter: deleteAfter?.date)
+    }
+}

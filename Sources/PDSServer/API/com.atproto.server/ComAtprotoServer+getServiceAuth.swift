@@ -1,0 +1,86 @@
+import ActorStore
+import ATCore
+import ATCrypto
+import Foundation
+import Hummingbird
+import Identity
+import ServiceDB
+
+extension ComAtprotoServer {
+    /// Output of `com.atproto.server.getServiceAuth`.
+    struct GetServiceAuthOutput: ResponseEncodable {
+        var token: String
+    }
+
+    /// Methods for which no service token is minted (the reference's `PROTECTED_METHODS`).
+    static let protectedMethods: Set<String> = [
+        "com.atproto.admin.sendEmail", "com.atproto.identity.requestPlcOperationSignature",
+        "com.atproto.identity.signPlcOperation", "com.atproto.identity.updateHandle",
+        "com.atproto.server.activateAccount", "com.atproto.server.confirmEmail",
+        "com.atproto.server.createAppPassword", "com.atproto.server.deactivateAccount",
+        "com.atproto.server.getAccountInviteCodes", "com.atproto.server.getSession",
+        "com.atproto.server.listAppPasswords", "com.atproto.server.requestAccountDelete",
+        "com.atproto.server.requestEmailConfirmation", "com.atproto.server.requestEmailUpdate",
+        "com.atproto.server.revokeAppPassword", "com.atproto.server.updateEmail",
+    ]
+
+    /// Methods that need the main password or a privileged app password (the reference's `PRIVILEGED_METHODS`).
+    static let privilegedMethods: Set<String> = [
+        "chat.bsky.actor.deleteAccount", "chat.bsky.actor.exportAccountData", "chat.bsky.convo.deleteMessageForSelf",
+        "chat.bsky.convo.getConvo", "chat.bsky.convo.getConvoForMembers", "chat.bsky.convo.getLog",
+        "chat.bsky.convo.getMessages", "chat.bsky.convo.leaveConvo", "chat.bsky.convo.listConvos",
+        "chat.bsky.convo.muteConvo", "chat.bsky.convo.sendMessage", "chat.bsky.convo.sendMessageBatch",
+        "chat.bsky.convo.unmuteConvo", "chat.bsky.convo.updateRead", "com.atproto.server.createAccount",
+    ]
+
+    /// `com.atproto.server.getServiceAuth` (STD, taken-down tokens allowed for createAccount only): a short-lived
+    /// JWT signed with the account's key, for another service (reference i.3).
+    func getServiceAuth(_ request: Request) async throws -> GetServiceAuthOutput {
+        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard, allowTakendown: true)
+        let params = XRPCParameters(request)
+        let aud = try params.require("aud")
+        let audDID = aud.split(separator: "#", maxSplits: 1).first.map(String.init) ?? aud
+        guard let parsedAud = try? DID(audDID), parsedAud.isPLC || parsedAud.isWeb else {
+            throw XRPCError.invalidRequest("aud must be an atproto DID, optionally with a #service fragment")
+        }
+        let lxm = try params.parse("lxm") { try NSID($0) }?.description
+        let now = Int(Date().timeIntervalSince1970)
+        var exp = now + 60
+        if let requested = try params.parse("exp", { raw -> Int in
+            guard let value = Int(raw) else { throw XRPCError.invalidRequest() }
+            return value
+        }) {
+            guard requested > now else {
+                throw XRPCError.invalidRequest("expiration is in past", name: "BadExpiration")
+            }
+            guard requested - now <= 3600 else {
+                throw XRPCError.invalidRequest("cannot request a token with an expiration more than an hour in the future", name: "BadExpiration")
+            }
+            guard lxm != nil || requested - now <= 60 else {
+                throw XRPCError.invalidRequest("cannot request a method-less token with an expiration more than a minute in the future", name: "BadExpiration")
+            }
+            exp = requested
+        }
+        if let lxm {
+            if Self.protectedMethods.contains(lxm) {
+                throw XRPCError.invalidRequest("cannot request a service token for a protected method: \(lxm)")
+            }
+            if Self.privilegedMethods.contains(lxm) && !SessionTokens.Scope.privileged.contains(caller.scope)
+                && caller.scope != .takendown
+            {
+                throw XRPCError.invalidRequest("insufficient access to request a service token for a privileged method: \(lxm)")
+            }
+        }
+        if caller.scope == .takendown && lxm != "com.atproto.server.createAccount" {
+            throw XRPCError.invalidRequest("Bad token scope", name: "InvalidToken")
+        }
+        var random = [UInt8](repeating: 0, count: 16)
+        var rng = SystemRandomNumberGenerator()
+        for index in random.indices { random[index] = rng.next() }
+        let claims = JWTClaims(
+            aud: aud, iss: caller.did.rawValue, iat: now, exp: exp,
+            jti: random.map { String(format: "%02x", $0) }.joined(), lxm: lxm)
+        let keypair = try await services.actorStore.keypair(caller.did)
+        return GetServiceAuthOutput(token: try JWT.sign(claims: claims, keypair: keypair))
+    }
+}

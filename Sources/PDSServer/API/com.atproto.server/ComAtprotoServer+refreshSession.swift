@@ -1,0 +1,38 @@
+import ActorStore
+import ATCore
+import ATCrypto
+import Foundation
+import Hummingbird
+import Identity
+import ServiceDB
+
+extension ComAtprotoServer {
+    /// `com.atproto.server.refreshSession`: rotates the refresh token (reusing it within the 2-hour grace period
+    /// yields the same successor) and issues a new access token with the session's scope.
+    func refreshSession(_ request: Request) async throws -> SessionOutput {
+        let presented = try auth.refresh(request)
+        guard let account = try await services.serviceDB.account(did: presented.did) else {
+            throw XRPCError.invalidRequest("Could not find user info for account: \(presented.did)")
+        }
+        if account.takedownRef != nil {
+            throw XRPCError.authRequired("Account has been taken down", name: "AccountTakedown")
+        }
+        let expiresAt = Date().addingTimeInterval(SessionTokens.refreshLifetime)
+        guard
+            let rotated = try await services.serviceDB.rotateRefreshToken(
+                id: presented.id, newID: SessionTokens.newRefreshTokenID(), newExpiresAt: expiresAt)
+        else { throw XRPCError.invalidRequest("Token has been revoked", name: "ExpiredToken") }
+
+        var scope = SessionTokens.Scope.access
+        if let name = rotated.appPasswordName {
+            let passwords = try await services.serviceDB.listAppPasswords(did: account.did)
+            guard let appPassword = passwords.first(where: { $0.name == name }) else {
+                throw XRPCError.invalidRequest("Token has been revoked", name: "ExpiredToken")
+            }
+            scope = appPassword.privileged ? .appPassPrivileged : .appPass
+        }
+        let access = try services.tokens.createAccessToken(did: account.did, scope: scope)
+        let refresh = try services.tokens.createRefreshToken(did: account.did, id: rotated.nextID)
+        return try await sessionOutput(account: account, accessJwt: access, refreshJwt: refresh.token)
+    }
+}

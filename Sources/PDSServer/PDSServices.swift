@@ -1,0 +1,123 @@
+import ActorStore
+import ATCore
+import ATCrypto
+import Foundation
+import Hummingbird
+import Identity
+import Logging
+import PLCServer
+import ServiceDB
+import ServiceLifecycle
+import SQLiteSupport
+
+/// The composition root: every long-lived dependency of the server, built once from the configuration.
+///
+/// Handlers receive the pieces they need from namespace types (`ComAtprotoServer`, …), not this whole object;
+/// it exists to build and own them.
+package final class PDSServices: Sendable {
+    /// The configuration.
+    package let configuration: PDSConfiguration
+    /// `account.sqlite`.
+    package let serviceDB: ServiceDB
+    /// The per-actor stores.
+    package let actorStore: ActorStore
+    /// Access and refresh JWTs.
+    package let tokens: SessionTokens
+    /// Request authentication.
+    package let authVerifier: AuthVerifier
+    /// DID and handle resolution (with `did_cache.sqlite`).
+    package let idResolver: IDResolver
+    /// Where did:plc operations go: the embedded directory in-process, or `PDS_DID_PLC_URL` over HTTP.
+    package let plcClient: any PLCClient
+    /// The embedded PLC directory (dev mode without `PDS_DID_PLC_URL`), served at `/plc` on the PDS's own port.
+    package let embeddedPLC: EmbeddedPLCDirectory?
+    /// The PDS's PLC rotation key (`PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX`).
+    package let plcRotationKey: Secp256k1Keypair
+    /// Refreshes stale DID cache entries in the background.
+    package let didCacheRefresher: DIDCacheRefresher
+
+    /// The path prefix the embedded PLC directory is served under.
+    package static let embeddedPLCPath = "/plc"
+
+    /// Opens the databases and builds the services.
+    /// - Parameters:
+    ///   - configuration: the configuration; in dev mode missing secrets are generated and persisted.
+    ///   - logger: the root logger.
+    /// - Throws: `PDSConfigurationError` for missing secrets outside dev mode, or storage errors.
+    package init(configuration: PDSConfiguration, logger: Logger) throws {
+        self.configuration = configuration
+        let secrets = try configuration.resolvingSecrets()
+        let storage = configuration.storage
+        try FileManager.default.createDirectory(
+            atPath: storage.dataDirectory, withIntermediateDirectories: true)
+        let sqlite = SQLiteConfiguration(disableWALAutoCheckpoint: storage.sqliteDisableWALAutoCheckpoint)
+
+        serviceDB = try ServiceDB(url: URL(fileURLWithPath: storage.accountDBLocation), configuration: sqlite)
+        actorStore = try ActorStore(
+            configuration: .init(
+                actorsDirectory: URL(fileURLWithPath: storage.actorStoreDirectory),
+                handleCacheSize: storage.actorStoreCacheSize,
+                sqlite: sqlite))
+        plcRotationKey = secrets.plcRotationKey
+        tokens = SessionTokens(jwtSecret: secrets.jwtSecret, serviceDID: configuration.service.did)
+
+        let plcURL: String
+        if let configured = configuration.identity.plcURL {
+            embeddedPLC = nil
+            plcURL = configured
+            plcClient = HTTPPLCClient(url: configured)
+        } else {
+            let directory = try EmbeddedPLCDirectory(
+                databasePath: URL(fileURLWithPath: storage.dataDirectory).appendingPathComponent("plc.sqlite").path)
+            embeddedPLC = directory
+            plcClient = directory
+            plcURL = configuration.service.publicURL + Self.embeddedPLCPath
+        }
+
+        let identity = configuration.identity
+        let fetch = HTTPFetcher.Configuration(
+            timeout: .milliseconds(identity.resolverTimeout), ssrfProtection: !identity.disableSSRFProtection)
+        didCacheRefresher = DIDCacheRefresher(logger: logger)
+        let cache = try SQLiteDIDCache(
+            path: storage.didCacheDBLocation,
+            ttl: DIDCacheTTL(stale: .milliseconds(identity.didCacheStaleTTL), max: .milliseconds(identity.didCacheMaxTTL)),
+            refresher: didCacheRefresher, logger: logger)
+        idResolver = IDResolver(
+            did: DIDResolver(configuration: .init(plcURL: plcURL, fetch: fetch), cache: cache),
+            handle: HandleResolver(configuration: .init(timeout: .milliseconds(identity.resolverTimeout), fetch: fetch)))
+
+        authVerifier = AuthVerifier(
+            tokens: tokens, serviceDB: serviceDB, adminPassword: secrets.adminPassword,
+            serviceDID: configuration.service.did, keyResolver: .init(plc: embeddedPLC, resolver: idResolver))
+    }
+
+    /// The long-running services to add to the application's service group.
+    package var backgroundServices: [any Service] { [didCacheRefresher] }
+
+    /// The DID document of `did`: from the embedded directory in-process when it holds did:plc identities, else
+    /// through the resolver (and its cache).
+    /// - Parameters:
+    ///   - did: the DID.
+    ///   - forceRefresh: bypass the DID cache.
+    package func didDocument(_ did: DID, forceRefresh: Bool = false) async throws -> DIDDocument? {
+        try await authVerifier.keyResolver.document(did, forceRefresh: forceRefresh)
+    }
+}
+
+/// Finds DID documents for signature checks, preferring the in-process PLC directory.
+package struct DIDDocumentSource: Sendable {
+    let plc: EmbeddedPLCDirectory?
+    let resolver: IDResolver?
+
+    /// The document, or `nil` when the DID does not exist.
+    package func document(_ did: DID, forceRefresh: Bool = false) async throws -> DIDDocument? {
+        if did.isPLC, let plc {
+            do {
+                return try await plc.getDocument(did)
+            } catch PLCError.notRegistered, PLCError.notAvailable {
+                return nil
+            }
+        }
+        return try await resolver?.did.resolve(did, forceRefresh: forceRefresh)
+    }
+}

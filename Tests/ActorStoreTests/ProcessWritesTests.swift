@@ -30,6 +30,13 @@ import Testing
             #expect(second.ops[0].prev == first.ops[0].cid)
             let root = try await store.read(did) { try $0.repo.root() }
             #expect(root?.cid == second.cid)
+            // Inside the writing transaction, the export already shows the new commit.
+            let (inTransaction, committed) = try await store.transact(did) { txn in
+                let commit = try txn.repo.processWrites([.create(postCollection, rkey("3kc"), post("c"))], swapCommit: nil)
+                return (try txn.repo.exportCAR(since: second.rev), commit)
+            }
+            #expect(try CARReader.read(inTransaction).roots == [committed.cid])
+            try await commit(store, did, [.delete(postCollection, rkey("3kc"))], swapCommit: committed.cid)
             #expect(root?.rev == second.rev)
 
             let records = try await verifiedRecords(store, did, key: keypair.publicKey)

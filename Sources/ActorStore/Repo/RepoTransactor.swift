@@ -32,6 +32,16 @@ package struct RepoTransactor {
     /// The current commit CID and revision, or `nil` before the genesis commit.
     package func root() throws -> (cid: CID, rev: TID)? { try storage.root() }
 
+    /// The repo as CAR, whole or since a revision, as seen inside this transaction (see
+    /// ``RepoReader/exportCAR(since:)``).
+    package func exportCAR(since: TID? = nil) throws -> [UInt8] { try reader.exportCAR(since: since) }
+
+    /// The blocks proving a record path, as seen inside this transaction (see
+    /// ``RepoReader/getRecordProof(collection:rkey:)``).
+    package func getRecordProof(collection: NSID, rkey: RecordKey) throws -> RecordProof {
+        try reader.getRecordProof(collection: collection, rkey: rkey)
+    }
+
     /// Creates the repo with its genesis commit (reference §f.5, `createRepo`): an empty tree, or `writes` (creates)
     /// as its initial records. Stores the blocks and `repo_root`, and indexes the records.
     /// - Parameters:

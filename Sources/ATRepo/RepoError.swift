@@ -20,4 +20,14 @@ package enum RepoError: Error, Equatable, Sendable {
     case emptyRepo
     /// A CAR file is malformed or does not hold a complete, valid repository.
     case invalidCAR(String)
+    /// The repo's current commit is not the `swapCommit` the writer expected (the reference's
+    /// `BadCommitSwapError`, XRPC `InvalidSwap`).
+    case badCommitSwap(current: CID)
+    /// A record's current CID (`nil`: no record) is not what the write's `swapRecord` expected (the reference's
+    /// `BadRecordSwapError`, XRPC `InvalidSwap`).
+    case badRecordSwap(current: CID?)
+    /// A commit holds more writes than allowed.
+    case tooManyWrites(max: Int)
+    /// A commit's relevant blocks (its firehose event) exceed the size limit.
+    case commitTooLarge(size: Int, max: Int)
 }

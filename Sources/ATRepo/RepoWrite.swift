@@ -15,23 +15,38 @@ package struct RepoWrite: Hashable, Sendable {
     package var rkey: RecordKey
     /// The record (`nil` for deletes).
     package var record: LexValue?
+    /// The record the writer expects to find at the path before the write (`swapRecord`); `nil` for no check.
+    /// Checked by the store that applies the write, not by ``Repo/formatCommit(_:keypair:revs:isRecordReferenced:)``.
+    package var swapRecord: Swap?
+
+    /// A `swapRecord` expectation.
+    package enum Swap: Hashable, Sendable {
+        /// No record may be at the path (the reference's `swapRecord: null`; only valid for creates).
+        case absent
+        /// The record at the path must have this CID (only valid for updates and deletes).
+        case cid(CID)
+    }
 
     /// The MST key, `collection/rkey`.
     package var path: String { "\(collection.rawValue)/\(rkey.rawValue)" }
 
     /// Creates a record at a path that must be empty.
-    package static func create(_ collection: NSID, _ rkey: RecordKey, _ record: LexValue) -> RepoWrite {
-        RepoWrite(action: .create, collection: collection, rkey: rkey, record: record)
+    package static func create(
+        _ collection: NSID, _ rkey: RecordKey, _ record: LexValue, swapRecord: Swap? = nil
+    ) -> RepoWrite {
+        RepoWrite(action: .create, collection: collection, rkey: rkey, record: record, swapRecord: swapRecord)
     }
 
     /// Replaces the record at a path that must hold one.
-    package static func update(_ collection: NSID, _ rkey: RecordKey, _ record: LexValue) -> RepoWrite {
-        RepoWrite(action: .update, collection: collection, rkey: rkey, record: record)
+    package static func update(
+        _ collection: NSID, _ rkey: RecordKey, _ record: LexValue, swapRecord: Swap? = nil
+    ) -> RepoWrite {
+        RepoWrite(action: .update, collection: collection, rkey: rkey, record: record, swapRecord: swapRecord)
     }
 
     /// Deletes the record at a path that must hold one.
-    package static func delete(_ collection: NSID, _ rkey: RecordKey) -> RepoWrite {
-        RepoWrite(action: .delete, collection: collection, rkey: rkey, record: nil)
+    package static func delete(_ collection: NSID, _ rkey: RecordKey, swapRecord: Swap? = nil) -> RepoWrite {
+        RepoWrite(action: .delete, collection: collection, rkey: rkey, record: nil, swapRecord: swapRecord)
     }
 }
 

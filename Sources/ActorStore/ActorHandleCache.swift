@@ -51,6 +51,7 @@ final class ActorHandleCache: Sendable {
         var isClosed = false
         var opened = 0
         var closed = 0
+        var evicted = 0
     }
 
     private let state: Mutex<State>
@@ -138,6 +139,8 @@ final class ActorHandleCache: Sendable {
         var opened: Int
         /// Closes completed since the cache was created.
         var closed: Int
+        /// Handles pushed out of the LRU by another actor's handle (closed, or retired while leased).
+        var evicted: Int
     }
 
     /// The current counts.
@@ -145,7 +148,8 @@ final class ActorHandleCache: Sendable {
         state.withLock {
             Counts(
                 cached: $0.cached.count, retired: $0.retired.count, draining: $0.draining.count,
-                leases: $0.leases.values.reduce(0, +), opened: $0.opened, closed: $0.closed
+                leases: $0.leases.values.reduce(0, +), opened: $0.opened, closed: $0.closed,
+                evicted: $0.evicted
             )
         }
     }
@@ -179,6 +183,7 @@ final class ActorHandleCache: Sendable {
             }
             state.leases[ObjectIdentifier(slot), default: 0] += 1
             for (_, evicted) in state.cached.insert(slot, forKey: did) {
+                state.evicted += 1
                 if state.leases[ObjectIdentifier(evicted), default: 0] > 0 {
                     state.retired[evicted.did] = evicted
                 } else {

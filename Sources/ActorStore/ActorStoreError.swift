@@ -6,6 +6,8 @@ package enum ActorStoreError: Error, Equatable, Sendable {
     case actorNotFound(DID)
     /// `create` found a store already there.
     case actorAlreadyExists(DID)
+    /// `createRepo` found a commit already there.
+    case repoAlreadyExists(DID)
     /// The actor's `key` file is missing or is not a 32-byte secp256k1 private key.
     case invalidKeyFile(DID)
     /// The store was closed with ``ActorStore/close()``.

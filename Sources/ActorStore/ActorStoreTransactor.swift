@@ -18,8 +18,10 @@ package struct ActorStoreTransactor {
         self.keys = keys
     }
 
-    /// Repository reads (root, blocks since a revision, CAR pages) over this transaction.
-    package var repo: RepoReader { RepoReader(did: did, db: db) }
+    /// Repository writes (`createRepo`, `processWrites`) and, through its `reader`, reads.
+    package var repo: RepoTransactor { RepoTransactor(did: did, db: db, keys: keys) }
+    /// Repository reads (root, blocks since a revision, CAR export, proofs) over this transaction.
+    package var repoReader: RepoReader { RepoReader(did: did, db: db) }
     /// Block storage and root for ATRepo's commit logic, writing in this transaction.
     package var storage: SQLRepoStorage { SQLRepoStorage(did: did, db: db) }
     /// The record index, for reads.

@@ -12,6 +12,8 @@ import SQLiteSupport
 /// - `actorstore.read.warm`: `read(did)` on a cached handle: `select * from repo_root` plus one record.
 /// - `actorstore.read.open-per-request`: the reference's way: open the file, the same two queries, close.
 /// - `actorstore.open.cold`: latency of the first `read` of an actor whose handle is not cached.
+/// - `actorstore.commit.*`: signed single-write commits through `processWrites` (see
+///   ``runActorStoreCommitBenchmark(directory:commits:actors:tasks:)``).
 /// - `actorstore.handles`: descriptors and RSS with `ACTORSTORE_BENCH_HANDLES` (default 10,000) cached handles, or
 ///   as many as the file-descriptor limit allows for the worst case (writer + every reader per pool).
 ///
@@ -95,6 +97,9 @@ func runActorStoreBenchmark(reads: Int = 20_000) async throws {
     printLine("actorstore.read.open-per-req", "\(Int(openRate)) reads/s (open, repo_root, record, close)")
     printLine("actorstore.read.ratio", String(format: "%.1fx warm vs open-per-request", warmRate / openRate))
 
+    // Commits through the store.
+    try await runActorStoreCommitBenchmark(directory: root.appendingPathComponent("commit-actors"))
+
     // Many actors: cold opens, then the footprint of keeping them all cached.
     let handles = min(wantedHandles, (Int(limit) - 512) / sqlite.fileDescriptorsPerPool)
     if handles < wantedHandles {
@@ -146,27 +151,19 @@ func runActorStoreBenchmark(reads: Int = 20_000) async throws {
         FileDescriptorLimit.openCount() ?? 0))
 }
 
+/// Creates the actor's repo with `count` posts in its genesis commit (a real signed commit and MST).
 private func seedRecords(_ store: ActorStore, did: DID, count: Int) async throws -> [ATURI] {
-    try await store.transact(did) { txn in
-        let rev = TID(timestampMicroseconds: 1_700_000_000_000_000, clockID: 0)
-        var blocks = BlockMap()
-        var uris: [ATURI] = []
-        for i in 0..<count {
-            let value: LexValue = [
+    let collection = try NSID("app.bsky.feed.post")
+    let writes = (0..<count).map { i in
+        RepoWrite.create(
+            collection, RecordKey(TID(timestampMicroseconds: 1_700_000_000_000_000 + UInt64(i), clockID: 1)),
+            [
                 "$type": "app.bsky.feed.post", "text": .string("post number \(i) with some text in it"),
                 "createdAt": "2024-01-01T00:00:00.000Z",
-            ]
-            let cid = blocks.add(value)
-            let rkey = TID(timestampMicroseconds: 1_700_000_000_000_000 + UInt64(i), clockID: 1)
-            let uri = ATURI(did: did, collection: try NSID("app.bsky.feed.post"), rkey: RecordKey(rkey))
-            try txn.record.indexRecord(uri: uri, cid: cid, record: value, repoRev: rev)
-            uris.append(uri)
-        }
-        let commit = blocks.add(["did": .string(did.rawValue), "rev": .string(rev.rawValue), "version": 3])
-        try txn.storage.putMany(blocks, rev: rev)
-        try txn.storage.updateRoot(commit, rev: rev)
-        return uris
+            ])
     }
+    _ = try await store.transact(did) { txn in try txn.repo.createRepo(writes: writes) }
+    return writes.map { ATURI(did: did, collection: $0.collection, rkey: $0.rkey) }
 }
 
 /// VmRSS from `/proc/self/status`, in KiB (0 where unavailable).

@@ -1,7 +1,11 @@
 import ATCore
 import ATCrypto
 
-runDAGCBORBenchmark()
-runCryptoBenchmark()
-runRepoBenchmark()
-try await runActorStoreBenchmark()
+// `pds-bench [dagcbor] [crypto] [repo] [actorstore]`: the named benchmarks, or all of them.
+let selected = Set(CommandLine.arguments.dropFirst())
+func wanted(_ name: String) -> Bool { selected.isEmpty || selected.contains(name) }
+
+if wanted("dagcbor") { runDAGCBORBenchmark() }
+if wanted("crypto") { runCryptoBenchmark() }
+if wanted("repo") { runRepoBenchmark() }
+if wanted("actorstore") { try await runActorStoreBenchmark() }

@@ -12,59 +12,54 @@ import Testing
 /// Many writers and readers over more actors than the handle cache holds, so handles are evicted mid-flight.
 @Suite struct ConcurrencyTests {
     final class Tally: Sendable {
-        let acknowledged = Mutex<[DID: Int]>([:])
+        /// Per actor, every acknowledged record: path → the CID its last acknowledged write returned.
+        let expected = Mutex<[DID: [String: CID]]>([:])
+        let creates = Mutex<[DID: Int]>([:])
+        let deletes = Mutex<[DID: Int]>([:])
+        let commits = Mutex(0)
         let busyErrors = Mutex(0)
         let maxOpenFiles = Mutex(0)
-    }
 
-    // MARK: - The repo operations under test
-    //
-    // Until ATRepo's `Repo` is available, a "commit" is a DAG-CBOR block linking to the previous root (a hash chain)
-    // written through `SQLRepoStorage`; `verifyChain` re-hashes every block from the root. Swapping in the real thing
-    // means replacing these two functions with `Repo.formatCommit`/`applyCommit` and ATRepo's verification.
-
-    /// Appends one commit to the actor's chain inside `txn`; returns its sequence number (1-based).
-    static func appendCommit(_ txn: ActorStoreTransactor, writer: Int) throws -> Int64 {
-        let storage = txn.storage
-        let previous = try storage.root()
-        let sequence = try previous.map { try storage.value($0.cid)["seq"]?.integer ?? 0 } ?? 0
-        let rev = TID(timestampMicroseconds: (previous?.rev.timestampMicroseconds ?? 1_700_000_000_000_000) + 1, clockID: 0)
-        let commit: LexValue = [
-            "did": .string(txn.did.rawValue),
-            "seq": .integer(sequence + 1),
-            "rev": .string(rev.rawValue),
-            "writer": .integer(Int64(writer)),
-            "prev": previous.map { .link($0.cid) } ?? .null,
-        ]
-        var blocks = BlockMap()
-        let cid = blocks.add(commit)
-        try storage.putMany(blocks, rev: rev)
-        try storage.updateRoot(cid, rev: rev)
-        return sequence + 1
-    }
-
-    /// Walks the chain from the root, checking every block's hash against its CID and the sequence numbers;
-    /// returns the number of commits.
-    static func verifyChain(_ storage: some RepoStorage, did: DID) throws -> Int {
-        guard var cursor = try storage.root() else { return 0 }
-        var count = 0
-        var expectedSequence: Int64?
-        var cid: CID? = cursor.cid
-        while let current = cid {
-            let bytes = try storage.bytes(current)
-            #expect(CID.dagCBOR(hashing: bytes) == current, "block hash mismatch")
-            let value = try DAGCBOR.decode(bytes)
-            #expect(value["did"]?.string == did.rawValue)
-            let sequence = value["seq"]?.integer ?? -1
-            if let expectedSequence { #expect(sequence == expectedSequence) }
-            expectedSequence = sequence - 1
-            if count == 0 { #expect(value["rev"]?.string == cursor.rev.rawValue) }
-            count += 1
-            cid = value["prev"]?.link
-            cursor = (cid ?? current, cursor.rev)
+        /// Records an acknowledged commit.
+        func acknowledge(_ commit: CommitData, did: DID) {
+            expected.withLock { expected in
+                for op in commit.ops {
+                    expected[did, default: [:]][op.path] = op.action == .delete ? nil : op.cid
+                }
+            }
+            creates.withLock { $0[did, default: 0] += commit.ops.filter { $0.action == .create }.count }
+            deletes.withLock { $0[did, default: 0] += commit.ops.filter { $0.action == .delete }.count }
+            commits.withLock { $0 += 1 }
         }
-        #expect(expectedSequence == 0)
-        return count
+    }
+
+    /// The three commits writer `writer` makes on its own paths: creates, an update guarded by `swapRecord`, a delete
+    /// and sometimes a like. Follows of the same DID have identical content, so actors hold records sharing a block.
+    static func writes(writer: Int, step: Int, previous: CommitData?) -> [RepoWrite] {
+        let base = "3kw\(writer)"
+        switch step {
+        case 0:
+            return [
+                .create(postCollection, rkey(base + "a"), post("writer \(writer) a")),
+                .create(followCollection, rkey(base + "f"), follow(testDID(900 + writer % 3))),
+            ]
+        case 1:
+            let postCID = previous!.ops[0].cid!
+            return [
+                .update(postCollection, rkey(base + "a"), post("writer \(writer) a v2"), swapRecord: .cid(postCID)),
+                .create(postCollection, rkey(base + "b"), post("writer \(writer) b"), swapRecord: .absent),
+            ]
+        default:
+            var writes: [RepoWrite] = [
+                writer % 2 == 0
+                    ? .delete(followCollection, rkey(base + "f"))
+                    : .delete(postCollection, rkey(base + "b"), swapRecord: .cid(previous!.ops[1].cid!))
+            ]
+            if writer % 4 == 1 {
+                writes.append(.create(likeCollection, rkey(base + "l"), like("at://\(testDID(900).rawValue)/app.bsky.feed.post/3kx")))
+            }
+            return writes
+        }
     }
 
     @Test func twoHundredWritersOverTwentyActorsWithEvictions() async throws {
@@ -72,14 +67,16 @@ import Testing
         try await withTemporaryDirectory { dir in
             let actorCount = 20
             let writerTasks = 200
-            let writesPerTask = 3
+            let commitsPerTask = 3
             let readerTasks = 40
             let readsPerTask = 15
             let store = try makeStore(dir, handles: 4, keys: 4)
             let dids = (0..<actorCount).map { testDID(100 + $0) }
-            for did in dids { try await store.create(did, keypair: Secp256k1Keypair()) }
+            var keys: [DID: Secp256k1VerifyingKey] = [:]
+            for did in dids { keys[did] = try await createRepoActor(store, did).publicKey }
             await store.closeAllHandles()
             let opensBefore = store.handles.counts.opened
+            let evictionsBefore = store.handles.counts.evicted
             let filesBefore = openFiles(under: dir)
             let totalBefore = FileDescriptorLimit.openCount() ?? 0
 
@@ -88,10 +85,15 @@ import Testing
                 for writer in 0..<writerTasks {
                     group.addTask {
                         let did = dids[writer % actorCount]
-                        for _ in 0..<writesPerTask {
+                        var previous: CommitData?
+                        for step in 0..<commitsPerTask {
+                            let writes = Self.writes(writer: writer, step: step, previous: previous)
                             do {
-                                _ = try await store.transact(did) { try Self.appendCommit($0, writer: writer) }
-                                tally.acknowledged.withLock { $0[did, default: 0] += 1 }
+                                let commit = try await store.transact(did) { txn in
+                                    try txn.repo.processWrites(writes, swapCommit: nil)
+                                }
+                                tally.acknowledge(commit, did: did)
+                                previous = commit
                             } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
                                 tally.busyErrors.withLock { $0 += 1 }
                                 throw error
@@ -103,11 +105,19 @@ import Testing
                     group.addTask {
                         for read in 0..<readsPerTask {
                             let did = dids[(reader * 7 + read) % actorCount]
-                            // In one snapshot the root block is always present and hashes to its CID.
+                            // In one snapshot: the commit and tree load, the record index has exactly the tree's
+                            // records, and listed records decode from their blocks.
                             let consistent = try await store.read(did) { reader -> Bool in
-                                guard let root = try reader.repo.root() else { return true }
-                                let bytes = try reader.repo.storage.bytes(root.cid)
-                                return CID.dagCBOR(hashing: bytes) == root.cid
+                                let repo = try reader.repo.load()
+                                let tree = try repo.data.entries()
+                                let index = try reader.record.listAll()
+                                let indexByPath = Dictionary(uniqueKeysWithValues: index.map {
+                                    ("\($0.uri.collection!.rawValue)/\($0.uri.recordKey!.rawValue)", $0.cid)
+                                })
+                                let listed = try reader.record.listRecords(collection: "app.bsky.feed.post", limit: 10)
+                                return tree.count == index.count
+                                    && tree.allSatisfy { indexByPath[$0.key] == $0.value }
+                                    && listed.allSatisfy { $0.value["$type"]?.string == "app.bsky.feed.post" }
                             }
                             #expect(consistent)
                             let open = openFiles(under: dir)
@@ -124,7 +134,10 @@ import Testing
 
             // Evictions happened mid-flight (handles were reopened), and the cache keeps only its capacity.
             let counts = store.handles.counts
-            #expect(counts.opened - opensBefore > actorCount)
+            // Commits hold leases long enough that an evicted handle is usually retired and reused rather than
+            // reopened, so evictions are counted directly.
+            #expect(counts.evicted - evictionsBefore > actorCount)
+            #expect(counts.opened - opensBefore >= actorCount)
             #expect(counts.cached <= 4)
             #expect(counts.leases == 0)
             await store.close()
@@ -135,17 +148,28 @@ import Testing
             // Other suites run in parallel, so the process-wide count is informational; files under `dir` are exact.
             print(
                 "fds: process \(totalBefore) -> \(totalAfter), max open under test dir \(tally.maxOpenFiles.withLock { $0 }),"
-                    + " opens \(counts.opened - opensBefore) for \(actorCount) actors"
+                    + " opens \(counts.opened - opensBefore), evictions \(counts.evicted - evictionsBefore) for \(actorCount) actors"
             )
 
-            // Every acknowledged write is there, in a chain that verifies, read back through a fresh store.
+            // Every repo verifies (signature with the actor's key, MST, every record present) from a CAR exported
+            // through a fresh store; its records are exactly the acknowledged ones, and so is the record index.
             let fresh = try makeStore(dir, handles: 2)
-            let writes = tally.acknowledged.withLock { $0 }
-            #expect(writes.values.reduce(0, +) == writerTasks * writesPerTask)
+            #expect(tally.commits.withLock { $0 } == writerTasks * commitsPerTask)
+            let expected = tally.expected.withLock { $0 }
+            let creates = tally.creates.withLock { $0 }
+            let deletes = tally.deletes.withLock { $0 }
             for did in dids {
-                let length = try await fresh.read(did) { try Self.verifyChain($0.repo.storage, did: did) }
-                #expect(length == writes[did], "actor \(did)")
-                #expect(length == writerTasks / actorCount * writesPerTask)
+                let key = try #require(keys[did])
+                let car = try await fresh.read(did) { try $0.repo.exportCAR() }
+                let verified = try RepoVerifier.verify(car: car, did: did, key: key)
+                let imported = try Repo.importCAR(car, into: MemoryBlockstore(), did: did, key: key)
+                #expect(imported.cid == verified.cid)
+                #expect(try imported.data.leafCount() == verified.records.count)
+                let records = Dictionary(uniqueKeysWithValues: verified.records.map { ($0.key, $0.cid) })
+                #expect(records.count == creates[did, default: 0] - deletes[did, default: 0], "actor \(did)")
+                #expect(records == expected[did, default: [:]], "actor \(did)")
+                #expect(try await indexedRecords(fresh, did) == records, "actor \(did)")
+                #expect(try await fresh.read(did) { try $0.repo.root()?.cid } == verified.cid)
             }
             await fresh.close()
             #expect(openFiles(under: dir).isEmpty)

@@ -183,6 +183,17 @@ package struct RecordReader {
         return try row.cid("cid", table: "record")
     }
 
+    /// Up to `limit` URIs of indexed records (taken down or not) whose CID is `cid`, as strings.
+    /// - Parameters:
+    ///   - cid: the record CID.
+    ///   - limit: the most URIs returned.
+    package func uris(withCID cid: CID, limit: Int) throws -> [String] {
+        try String.fetchAll(
+            db.cachedStatement(sql: "SELECT uri FROM record WHERE cid = ? LIMIT ?"),
+            arguments: [cid.description, limit]
+        )
+    }
+
     /// The takedown reference of a record: `nil` if not indexed, `.some(nil)` if indexed and not taken down.
     /// - Parameters:
     ///   - uri: the record.

@@ -22,20 +22,12 @@ package struct RepoReader {
         try Int.fetchOne(db, sql: "SELECT count(*) FROM repo_block") ?? 0
     }
 
-    /// The blocks written by commits after revision `since` (the reference's `getBlocksSince`/`getBlockRange`).
+    /// The blocks written by commits after revision `since`, oldest revision first (the reference's
+    /// `getBlocksSince`).
     /// - Parameters:
     ///   - since: an earlier revision.
     package func blocks(since: TID) throws -> BlockMap {
-        var blocks = BlockMap()
-        let rows = try Row.fetchCursor(
-            db,
-            sql: "SELECT cid, content FROM repo_block WHERE repoRev > ? ORDER BY repoRev DESC, cid DESC",
-            arguments: [since.rawValue]
-        )
-        while let row = try rows.next() {
-            blocks.set(try row.cid("cid", table: "repo_block"), try row.bytes("content", table: "repo_block"))
-        }
-        return blocks
+        try storage.getBlocks(writtenAfter: since) ?? BlockMap()
     }
 
     /// One page of all blocks in CID-string order, for streaming a full CAR.

@@ -72,6 +72,20 @@ package struct SQLRepoStorage: RepoStorage {
         }
     }
 
+    /// The blocks of commits after `rev` (`repoRev > rev`), oldest revision first; never `nil`, since every row
+    /// carries its revision. Makes ``Repo/exportCAR(since:)`` incremental.
+    package func getBlocks(writtenAfter rev: TID) throws -> BlockMap? {
+        var blocks = BlockMap()
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(sql: "SELECT cid, content FROM repo_block WHERE repoRev > ? ORDER BY repoRev, cid"),
+            arguments: [rev.rawValue]
+        )
+        while let row = try rows.next() {
+            blocks.set(try row.cid("cid", table: "repo_block"), try row.bytes("content", table: "repo_block"))
+        }
+        return blocks
+    }
+
     package func root() throws -> (cid: CID, rev: TID)? {
         guard
             let row = try db.cachedRow("SELECT cid, rev FROM repo_root WHERE did = ?", [did.rawValue])

@@ -1,0 +1,95 @@
+import ATCore
+import ATCrypto
+import ATRepo
+import ActorStore
+import Foundation
+
+/// Measures createRecord-like commits through the store: one `processWrites` with a single create per
+/// `transact`, signed with the actor's cached key (MST update, signature, blocks, root, record index).
+///
+/// - `actorstore.commit.one-actor`: sequential commits to one actor (one writer per actor, so also its ceiling).
+/// - `actorstore.commit.one-actor-4`: four tasks on the same actor (they queue on its writer).
+/// - `actorstore.commit.many-actors`: `tasks` tasks in parallel, each on its own actors, over `actors` actors.
+/// - Note: Measured on the 2-core Linux VM (release, two runs): one actor 1,250–1,320 commits/s sequentially
+///   (p50 0.45–0.53 ms, p99 6–9 ms as WAL checkpoints land; the repo grows to 2,000 records), 1,080–1,280
+///   commits/s with four tasks queued on its writer, and 4,300–5,100 commits/s with eight tasks over 100 actors
+///   (writers of different actors run in parallel on both cores).
+/// - Parameters:
+///   - directory: where to put the actors.
+///   - commits: commits per measurement.
+///   - actors: actors for the spread measurement.
+///   - tasks: parallel tasks for the spread measurement.
+func runActorStoreCommitBenchmark(directory: URL, commits: Int = 2_000, actors: Int = 100, tasks: Int = 8) async throws {
+    let store = try ActorStore(configuration: .init(actorsDirectory: directory, handleCacheSize: actors + 1))
+    let collection = try NSID("app.bsky.feed.post")
+    let rkeys = TIDGenerator(clockID: 7)
+    @Sendable func createRecord(_ did: DID, _ i: Int) async throws {
+        let write = RepoWrite.create(
+            collection, RecordKey(rkeys.next()),
+            [
+                "$type": "app.bsky.feed.post", "text": .string("benchmark post \(i) with a little text"),
+                "createdAt": "2024-01-01T00:00:00.000Z",
+            ])
+        _ = try await store.transact(did) { txn in try txn.repo.processWrites([write], swapCommit: nil) }
+    }
+
+    let one = try DID("did:plc:benchcommitaaaaaaaaaaaaa")
+    try await store.create(one, keypair: Secp256k1Keypair())
+    _ = try await store.transact(one) { try $0.repo.createRepo() }
+    var latencies: [Double] = []
+    latencies.reserveCapacity(commits)
+    let sequential = try await ContinuousClock().measure {
+        for i in 0..<commits {
+            let start = ContinuousClock.now
+            try await createRecord(one, i)
+            latencies.append((ContinuousClock.now - start).commitSeconds * 1000)
+        }
+    }
+    latencies.sort()
+    printCommitLine(
+        "actorstore.commit.one-actor",
+        String(format: "%.0f commits/s (1 task; p50 %.2f ms, p99 %.2f ms; repo grows to %d records)",
+            Double(commits) / sequential.commitSeconds, latencies[commits / 2], latencies[commits * 99 / 100], commits))
+
+    let contended = try await ContinuousClock().measure {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for t in 0..<4 {
+                group.addTask { for i in stride(from: t, to: commits, by: 4) { try await createRecord(one, commits + i) } }
+            }
+            try await group.waitForAll()
+        }
+    }
+    printCommitLine(
+        "actorstore.commit.one-actor-4",
+        String(format: "%.0f commits/s (4 tasks, one actor)", Double(commits) / contended.commitSeconds))
+
+    let dids = try (0..<actors).map { try DID("did:plc:benchcommit\(String(format: "%013d", $0))") }
+    for did in dids {
+        try await store.create(did, keypair: Secp256k1Keypair())
+        _ = try await store.transact(did) { try $0.repo.createRepo() }
+    }
+    let spread = try await ContinuousClock().measure {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for t in 0..<tasks {
+                group.addTask {
+                    for i in stride(from: t, to: commits, by: tasks) { try await createRecord(dids[i % actors], i) }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+    printCommitLine(
+        "actorstore.commit.many-actors",
+        String(format: "%.0f commits/s (%d tasks over %d actors)", Double(commits) / spread.commitSeconds, tasks, actors))
+    await store.close()
+}
+
+private func printCommitLine(_ label: String, _ value: String) {
+    print(label + String(repeating: " ", count: max(1, 30 - label.count)) + value)
+}
+
+extension Duration {
+    fileprivate var commitSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}

@@ -166,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "PDSServerTests",
             dependencies: [
-                "PDSServer", "PDSTestSupport", "ATCore", "ATCrypto", "ServiceDB", "Identity",
+                "PDSServer", "PDSTestSupport", "ATCore", "ATCrypto", "ActorStore", "ServiceDB", "Sequencer", "Identity",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

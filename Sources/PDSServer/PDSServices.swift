@@ -6,6 +6,7 @@ import Hummingbird
 import Identity
 import Logging
 import PLCServer
+import Sequencer
 import ServiceDB
 import ServiceLifecycle
 import SQLiteSupport
@@ -35,6 +36,8 @@ package final class PDSServices: Sendable {
     package let plcRotationKey: Secp256k1Keypair
     /// Refreshes stale DID cache entries in the background.
     package let didCacheRefresher: DIDCacheRefresher
+    /// `sequencer.sqlite`: the global event sequence behind the firehose.
+    package let sequencer: Sequencer
 
     /// The path prefix the embedded PLC directory is served under.
     package static let embeddedPLCPath = "/plc"
@@ -58,6 +61,11 @@ package final class PDSServices: Sendable {
                 actorsDirectory: URL(fileURLWithPath: storage.actorStoreDirectory),
                 handleCacheSize: storage.actorStoreCacheSize,
                 sqlite: sqlite))
+        sequencer = try Sequencer(
+            configuration: .init(
+                databaseURL: URL(fileURLWithPath: storage.sequencerDBLocation),
+                backfillLimit: .milliseconds(storage.repoBackfillLimitMs)),
+            logger: logger)
         plcRotationKey = secrets.plcRotationKey
         tokens = SessionTokens(jwtSecret: secrets.jwtSecret, serviceDID: configuration.service.did)
 
@@ -92,7 +100,7 @@ package final class PDSServices: Sendable {
     }
 
     /// The long-running services to add to the application's service group.
-    package var backgroundServices: [any Service] { [didCacheRefresher] }
+    package var backgroundServices: [any Service] { [didCacheRefresher, sequencer] }
 
     /// The DID document of `did`: from the embedded directory in-process when it holds did:plc identities, else
     /// through the resolver (and its cache).

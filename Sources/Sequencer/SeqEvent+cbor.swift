@@ -51,7 +51,7 @@ extension SeqEvent {
             self = .account(
                 AccountEvent(
                     did: try fields.did("did"), active: active,
-                    status: try fields.optional("status") { $0.string.map(AccountStatus.init(rawValue:)) }))
+                    status: try fields.optional("status") { $0.string.map(AccountEvent.Status.init(rawValue:)) }))
         }
     }
 

@@ -197,43 +197,45 @@ package struct AccountEvent: Hashable, Sendable {
     /// Whether the repo can be fetched from this host.
     package var active: Bool
     /// Why the account is inactive (absent when active).
-    package var status: AccountStatus?
+    package var status: Status?
 
     /// An account event.
     /// - Parameters:
     ///   - did: the account DID.
     ///   - active: whether the account is active.
     ///   - status: the reason when inactive.
-    package init(did: DID, active: Bool, status: AccountStatus? = nil) {
+    package init(did: DID, active: Bool, status: Status? = nil) {
         self.did = did
         self.active = active
         self.status = status
     }
 }
 
-/// `#account.status`: an open set of reasons an account is inactive.
-package struct AccountStatus: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-    /// The wire value.
-    package let rawValue: String
+extension AccountEvent {
+    /// `#account.status`: an open set of reasons an account is inactive.
+    package struct Status: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The wire value.
+        package let rawValue: String
 
-    /// A status, known or not.
-    /// - Parameters:
-    ///   - rawValue: the wire value.
-    package init(rawValue: String) { self.rawValue = rawValue }
+        /// A status, known or not.
+        /// - Parameters:
+        ///   - rawValue: the wire value.
+        package init(rawValue: String) { self.rawValue = rawValue }
 
-    /// Taken down by a moderator.
-    package static let takendown = AccountStatus(rawValue: "takendown")
-    /// Suspended (temporary takedown).
-    package static let suspended = AccountStatus(rawValue: "suspended")
-    /// Deleted.
-    package static let deleted = AccountStatus(rawValue: "deleted")
-    /// Deactivated by the owner (or migrating away).
-    package static let deactivated = AccountStatus(rawValue: "deactivated")
-    /// The host's copy is out of sync.
-    package static let desynchronized = AccountStatus(rawValue: "desynchronized")
-    /// Throttled.
-    package static let throttled = AccountStatus(rawValue: "throttled")
+        /// Taken down by a moderator.
+        package static let takendown = Status(rawValue: "takendown")
+        /// Suspended (temporary takedown).
+        package static let suspended = Status(rawValue: "suspended")
+        /// Deleted.
+        package static let deleted = Status(rawValue: "deleted")
+        /// Deactivated by the owner (or migrating away).
+        package static let deactivated = Status(rawValue: "deactivated")
+        /// The host's copy is out of sync.
+        package static let desynchronized = Status(rawValue: "desynchronized")
+        /// Throttled.
+        package static let throttled = Status(rawValue: "throttled")
 
-    /// The wire value.
-    package var description: String { rawValue }
+        /// The wire value.
+        package var description: String { rawValue }
+    }
 }

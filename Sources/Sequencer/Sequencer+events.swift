@@ -82,7 +82,7 @@ extension Sequencer {
     ///   - status: why it is not.
     /// - Returns: the seq.
     @discardableResult
-    package func sequenceAccountStatus(did: DID, active: Bool, status: AccountStatus? = nil) throws -> Int64 {
+    package func sequenceAccountStatus(did: DID, active: Bool, status: AccountEvent.Status? = nil) throws -> Int64 {
         try sequence([.account(AccountEvent(did: did, active: active, status: active ? nil : status))])[0]
     }
 

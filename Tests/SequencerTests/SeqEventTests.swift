@@ -37,7 +37,7 @@ import Testing
             .identity(IdentityEvent(did: did)),
             .account(AccountEvent(did: did, active: true)),
             .account(AccountEvent(did: did, active: false, status: .takendown)),
-            .account(AccountEvent(did: did, active: false, status: AccountStatus(rawValue: "somethingNew"))),
+            .account(AccountEvent(did: did, active: false, status: AccountEvent.Status(rawValue: "somethingNew"))),
         ]
     }
 

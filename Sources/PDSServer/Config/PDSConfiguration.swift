@@ -52,6 +52,11 @@ package struct PDSConfiguration: Sendable {
         package var actorStoreDirectory: String
         /// - `pds.didCacheDbLocation` → `PDS_DID_CACHE_DB_LOCATION` (default `<data>/did_cache.sqlite`)
         package var didCacheDBLocation: String
+        /// - `pds.sequencerDbLocation` → `PDS_SEQUENCER_DB_LOCATION` (default `<data>/sequencer.sqlite`)
+        package var sequencerDBLocation: String
+        /// - `pds.repoBackfillLimitMs` → `PDS_REPO_BACKFILL_LIMIT_MS` (default one day): how far back a firehose
+        ///   cursor may reach
+        package var repoBackfillLimitMs: Int
         /// - `pds.actorStoreCacheSize` → `PDS_ACTOR_STORE_CACHE_SIZE` (default: sized to the file-descriptor limit;
         ///   the reference parses it but never uses it, here it bounds the open actor handles)
         package var actorStoreCacheSize: Int?
@@ -165,6 +170,8 @@ package struct PDSConfiguration: Sendable {
             accountDBLocation: reader.string(forKey: "accountDbLocation") ?? inData("account.sqlite"),
             actorStoreDirectory: reader.string(forKey: "actorStoreDirectory") ?? inData("actors"),
             didCacheDBLocation: reader.string(forKey: "didCacheDbLocation") ?? inData("did_cache.sqlite"),
+            sequencerDBLocation: reader.string(forKey: "sequencerDbLocation") ?? inData("sequencer.sqlite"),
+            repoBackfillLimitMs: integer("repoBackfillLimitMs", "PDS_REPO_BACKFILL_LIMIT_MS", minimum: 1) ?? 86_400_000,
             actorStoreCacheSize: integer("actorStoreCacheSize", "PDS_ACTOR_STORE_CACHE_SIZE", minimum: 1),
             sqliteDisableWALAutoCheckpoint: Self.bool(reader.string(forKey: "sqliteDisableWalAutoCheckpoint")) ?? false
         )

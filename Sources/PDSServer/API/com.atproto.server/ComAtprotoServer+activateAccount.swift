@@ -5,12 +5,12 @@ import Foundation
 import Hummingbird
 import Identity
 import ServiceDB
+import Sequencer
 
 extension ComAtprotoServer {
     /// `com.atproto.server.activateAccount` (FULL): the DID document must point at this PDS with the account's
     /// key before the account is reactivated.
-    ///
-    /// - Note: the `#account`, `#identity` and `#sync` events are sequenced here once the Sequencer lands.
+    /// Sequences `#account`, `#identity` and `#sync` (the current commit), as the reference does.
     func activateAccount(_ request: Request) async throws {
         let caller = try await auth.access(request, scopes: SessionTokens.Scope.full)
         guard caller.account != nil else { throw XRPCError.invalidRequest("Account not found", name: "AccountNotFound") }
@@ -19,5 +19,15 @@ extension ComAtprotoServer {
                 "DID document does not point to this PDS with the account's signing key", name: "InvalidRequest")
         }
         try await services.serviceDB.activateAccount(did: caller.did)
+        let did = caller.did
+        let head = try await services.actorStore.read(did) { reader -> (cid: CID, block: [UInt8])? in
+            guard let root = try reader.repo.root(), let block = try reader.repo.storage.getBytes(root.cid) else {
+                return nil
+            }
+            return (root.cid, block)
+        }
+        guard let head else { throw XRPCError.internalServerError }
+        _ = try services.sequencer.sequenceAccountActivation(
+            did: did, handle: caller.account?.handle, commitCID: head.cid, commitBlock: head.block)
     }
 }

@@ -1,11 +1,13 @@
 import ActorStore
 import ATCore
 import ATCrypto
+import ATRepo
 import Foundation
 import Hummingbird
 import Identity
 import Logging
 import ServiceDB
+import Sequencer
 
 extension ComAtprotoServer {
     /// Input of `com.atproto.server.createAccount`.
@@ -93,8 +95,11 @@ extension ComAtprotoServer {
             if let keyName = created.reservedKeyName {
                 try? await services.actorStore.clearReservedKeypair(keyName, did: did)
             }
-            // - Note: the `#identity`, `#account` and `#commit` events for the new account are sequenced here once
-            //   the Sequencer lands (reference `sequenceAccountCreation`, skipped for deactivated accounts).
+            // `#identity`, `#account`, `#commit` and `#sync` in one transaction; none for an account created
+            // deactivated (migration or bring-your-own DID), as the reference does.
+            if broughtDID == nil {
+                _ = try services.sequencer.sequenceAccountCreation(did: did, handle: handle, commit: created.repo)
+            }
             return CreateAccountOutput(
                 handle: handle.rawValue, did: did.rawValue, didDoc: created.didDoc, accessJwt: access,
                 refreshJwt: refresh.token)
@@ -110,7 +115,7 @@ extension ComAtprotoServer {
     /// What the identity and repo steps produced.
     struct CreatedIdentity {
         var did: DID
-        var repo: (cid: CID, rev: TID)
+        var repo: CommitData
         var didDoc: DIDDocument?
         var reservedKeyName: DID?
     }

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import Identity
 import ServiceDB
+import Sequencer
 
 extension ComAtprotoServer {
     /// Input of `com.atproto.server.deactivateAccount`.
@@ -13,8 +14,7 @@ extension ComAtprotoServer {
     }
 
     /// `com.atproto.server.deactivateAccount` (FULL, taken-down tokens allowed). `deleteAfter` is stored only.
-    ///
-    /// - Note: the `#account` event is sequenced here once the Sequencer lands.
+    /// Sequences `#account {active: false, status: deactivated}`.
     func deactivateAccount(_ request: Request) async throws {
         let caller = try await auth.access(request, scopes: SessionTokens.Scope.full, allowTakendown: true)
         let input = try await XRPCBody.decode(DeactivateAccountInput.self, from: request)
@@ -24,5 +24,6 @@ extension ComAtprotoServer {
             deleteAfter = parsed
         }
         try await services.serviceDB.deactivateAccount(did: caller.did, deleteAfter: deleteAfter?.date)
+        _ = try services.sequencer.sequenceAccountStatus(did: caller.did, active: false, status: .deactivated)
     }
 }

@@ -37,6 +37,15 @@ package struct ActorStoreTransactor {
     /// Preferences, for writes.
     package var pref: PreferenceTransactor { PreferenceTransactor(db: db) }
 
+    /// Runs `body` right after this transaction commits, still on the actor's writer queue: no other write to the
+    /// actor can start before it returns. Not run when the transaction rolls back. This is where a commit's firehose
+    /// event is sequenced (the write protocol in `Sequencer`'s documentation).
+    /// - Parameters:
+    ///   - body: synchronous work; it must not touch this actor's database.
+    package func afterCommit(_ body: @escaping @Sendable () -> Void) {
+        db.afterNextTransaction(onCommit: { _ in body() })
+    }
+
     /// The actor's signing key (from the key cache, else its `key` file).
     package func keypair() throws -> Secp256k1Keypair { try keys.keypair(for: did) }
 }

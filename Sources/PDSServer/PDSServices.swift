@@ -38,6 +38,8 @@ package final class PDSServices: Sendable {
     package let didCacheRefresher: DIDCacheRefresher
     /// `sequencer.sqlite`: the global event sequence behind the firehose.
     package let sequencer: Sequencer
+    /// Record keys for records created without one (one generator, so keys from this process strictly increase).
+    package let tidGenerator = TIDGenerator()
 
     /// The path prefix the embedded PLC directory is served under.
     package static let embeddedPLCPath = "/plc"

@@ -12,6 +12,7 @@ package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
     WellKnown(services: services).register(on: router)
     ComAtprotoServer(services: services).register(on: router)
     ComAtprotoIdentity(services: services).register(on: router)
+    ComAtprotoRepo(services: services).register(on: router)
     XRPCCatchall.register(on: router)
     if let plc = services.embeddedPLC {
         plc.addRoutes(to: router.group(RouterPath(PDSServices.embeddedPLCPath)))

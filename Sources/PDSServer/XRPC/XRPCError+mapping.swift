@@ -1,4 +1,5 @@
 import ActorStore
+import ATRepo
 import ATCore
 import ATCrypto
 import Foundation
@@ -17,6 +18,8 @@ extension XRPCError {
         case let error as AuthError: XRPCError(error)
         case let error as ServiceDBError: XRPCError(error)
         case let error as PLCError: XRPCError(error)
+        case let error as RepoError: XRPCError(error)
+        case let error as ActorStoreError: XRPCError(error)
         default: nil
         }
     }
@@ -55,6 +58,39 @@ extension XRPCError {
             self = .init(status: .badGateway, name: "UpstreamFailure", message: message)
         case .directory(_, let message): self = .invalidRequest(message)
         default: self = .invalidRequest("\(error)")
+        }
+    }
+}
+
+extension XRPCError {
+    /// Repository write failures, with the reference's names and messages (`InvalidSwap` for swap mismatches).
+    init(_ error: RepoError) {
+        switch error {
+        case .badCommitSwap(let current): self = .invalidRequest("Commit was at \(current)", name: "InvalidSwap")
+        case .badRecordSwap(let current):
+            self = .invalidRequest("Record was at \(current.map(\.description) ?? "null")", name: "InvalidSwap")
+        case .tooManyWrites(let max): self = .invalidRequest("Too many writes. Max: \(max)")
+        case .commitTooLarge: self = .invalidRequest("Too many writes. Max event size: 2MB")
+        case .recordExists(let path): self = .invalidRequest("Record already exists: \(path)")
+        case .recordNotFound(let path): self = .invalidRequest("Could not find record: \(path)")
+        case .duplicateWrite(let path): self = .invalidRequest("Duplicate write to \(path)")
+        case .emptyRepo: self = .invalidRequest("Repo not found", name: "NotFound")
+        case .missingBlock, .invalidCommit, .invalidMST, .invalidKey, .invalidCAR: self = .internalServerError
+        }
+    }
+
+    /// Actor-store failures: a missing store is the reference's 400 `NotFound "Repo not found"`.
+    init(_ error: ActorStoreError) {
+        switch error {
+        case .actorNotFound: self = .invalidRequest("Repo not found", name: "NotFound")
+        case .preferenceMissingType: self = .invalidRequest("Preference is missing a $type")
+        case .preferenceNotInNamespace(let type):
+            self = .invalidRequest("Some preferences are not in the app.bsky namespace: \(type)")
+        case .preferenceRequiresFullAccess(let type):
+            self = .invalidRequest("Do not have authorization to set preferences: \(type)")
+        case .invalidRecordURI(let uri): self = .invalidRequest("Invalid record URI: \(uri)")
+        case .actorAlreadyExists, .repoAlreadyExists, .invalidKeyFile, .storeClosed, .corruptRow:
+            self = .internalServerError
         }
     }
 }

@@ -1,0 +1,94 @@
+import ActorStore
+import ATCore
+import ATRepo
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Identity
+import Lexicon
+import Logging
+import Sequencer
+import ServiceDB
+
+extension ComAtprotoRepo {
+    /// `com.atproto.repo.applyWrites` (STD): up to 200 `#create`/`#update`/`#delete` writes in one commit.
+    func applyWrites(_ request: Request, logger: Logger) async throws -> LexJSONResponse {
+        let input = try RepoInput(try await XRPCBody.lexValue(request, limit: XRPCBody.writeJSONLimit))
+        let repo = try input.requireString("repo")
+        let validate = try input.bool("validate")
+        let swapCommit = try input.parse("swapCommit") { try CID($0) }
+        guard let items = input.value["writes"]?.array else {
+            throw XRPCError.invalidRequest("Input must have the property \"writes\"")
+        }
+        guard items.count <= RepoTransactor.maxWrites else {
+            throw XRPCError.invalidRequest("Too many writes. Max: \(RepoTransactor.maxWrites)")
+        }
+        let did = try await authorizeWrite(request, repo: repo)
+
+        let prepared = try items.enumerated().map { index, item in
+            try prepareApplyWrite(item, index: index, did: did, validate: validate)
+        }
+        let (_, commit) = try await self.commit(did: did, swapCommit: swapCommit, logger: logger) { _ in
+            (prepared.map { $0.write }, ())
+        }
+        let results: [LexValue] = prepared.map { write in
+            let prefix = "com.atproto.repo.applyWrites#"
+            switch write.write.action {
+            case .delete: return .map(["$type": .string(prefix + "deleteResult")])
+            case .create, .update:
+                var result: [String: LexValue] = [
+                    "$type": .string(prefix + (write.write.action == .create ? "createResult" : "updateResult")),
+                    "uri": .string(write.uri.rawValue), "cid": .string(write.cid?.description ?? ""),
+                ]
+                if let status = write.validationStatus { result["validationStatus"] = .string(status) }
+                return .map(result)
+            }
+        }
+        var output: [String: LexValue] = ["results": .array(results)]
+        if let commit { output["commit"] = Self.commitMeta(commit) }
+        return LexJSONResponse(value: .map(output))
+    }
+
+    /// One element of `writes`, by its `$type`.
+    private func prepareApplyWrite(_ item: LexValue, index: Int, did: DID, validate: Bool?) throws -> PreparedWrite {
+        let path = "Input/writes/\(index)"
+        guard case .map = item else { throw XRPCError.invalidRequest("\(path) must be an object") }
+        let fields = try RepoInput(item)
+        guard let collection = try? fields.parse("collection", required: true, { try NSID($0) }) else {
+            throw XRPCError.invalidRequest("\(path)/collection must be a valid NSID")
+        }
+        let rkey: RecordKey?
+        do {
+            rkey = try fields.parse("rkey") { try RecordKey($0) }
+        } catch {
+            throw XRPCError.invalidRequest("\(path)/rkey must be a valid record key")
+        }
+        switch item.type {
+        case "com.atproto.repo.applyWrites#create":
+            return try prepareRecordWrite(
+                action: .create, did: did, collection: collection, rkey: rkey, record: try value(fields, path),
+                validate: validate, swapRecord: nil)
+        case "com.atproto.repo.applyWrites#update":
+            guard let rkey else { throw XRPCError.invalidRequest("\(path) must have the property \"rkey\"") }
+            return try prepareRecordWrite(
+                action: .update, did: did, collection: collection, rkey: rkey, record: try value(fields, path),
+                validate: validate, swapRecord: nil)
+        case "com.atproto.repo.applyWrites#delete":
+            guard let rkey else { throw XRPCError.invalidRequest("\(path) must have the property \"rkey\"") }
+            return PreparedWrite(
+                write: .delete(collection, rkey), uri: ATURI(did: did, collection: collection, rkey: rkey), cid: nil,
+                validationStatus: nil)
+        default:
+            throw XRPCError.invalidRequest(
+                "\(path) must be an object which includes the \"$type\" property (#create, #update or #delete)")
+        }
+    }
+
+    private func value(_ fields: RepoInput, _ path: String) throws -> LexValue {
+        guard let value = fields.value["value"] else {
+            throw XRPCError.invalidRequest("\(path) must have the property \"value\"")
+        }
+        guard case .map = value else { throw XRPCError.invalidRequest("\(path)/value must be an object") }
+        return value
+    }
+}

@@ -1,0 +1,48 @@
+import ActorStore
+import ATCore
+import ATRepo
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Identity
+import Lexicon
+import Logging
+import Sequencer
+import ServiceDB
+
+extension ComAtprotoRepo {
+    /// `com.atproto.repo.putRecord` (STD): creates or updates depending on whether the record exists; writing the
+    /// same CID again is a no-op (no commit, no event, `commit` omitted).
+    func putRecord(_ request: Request, logger: Logger) async throws -> LexJSONResponse {
+        let input = try RepoInput(try await XRPCBody.lexValue(request, limit: XRPCBody.writeJSONLimit))
+        let repo = try input.requireString("repo")
+        let collection = try input.parse("collection", required: true) { try NSID($0) }!
+        let rkey = try input.parse("rkey", required: true) { try RecordKey($0) }!
+        let validate = try input.bool("validate")
+        let record = try input.record()
+        let swapCommit = try input.parse("swapCommit") { try CID($0) }
+        let swapRecord = try input.swap("swapRecord")
+        let did = try await authorizeWrite(request, repo: repo)
+
+        // Validated before the transaction; the action (and so the swap's meaning) is settled inside it.
+        let prepared = try prepareRecordWrite(
+            action: .update, did: did, collection: collection, rkey: rkey, record: record, validate: validate,
+            swapRecord: swapRecord)
+        let (_, commit) = try await self.commit(did: did, swapCommit: swapCommit, logger: logger) { txn in
+            let current = try txn.recordReader.currentRecordCID(uri: prepared.uri)
+            var write = prepared.write
+            if let current {
+                if current == prepared.cid { return ([], ()) }
+            } else {
+                write.action = .create
+            }
+            return ([write], ())
+        }
+        var output: [String: LexValue] = [
+            "uri": .string(prepared.uri.rawValue), "cid": .string(prepared.cid?.description ?? ""),
+        ]
+        if let commit { output["commit"] = Self.commitMeta(commit) }
+        if let status = prepared.validationStatus { output["validationStatus"] = .string(status) }
+        return LexJSONResponse(value: .map(output))
+    }
+}

@@ -293,6 +293,31 @@ import Testing
         }
     }
 
+    @Test func deactivatedAccountsCannotWriteAndAreNotListed() async throws {
+        try await withTemporaryDirectory { dir in
+            let services = try TestApplication.services(dataDirectory: dir)
+            try await TestApplication.make(services: services).test(.router) { client in
+                let hal = try await Self.account(client, handle: "hal.test")
+                try await client.execute(
+                    uri: "/xrpc/com.atproto.server.deactivateAccount", method: .post, headers: T.bearer(hal.access),
+                    body: try T.body([:])
+                ) { response in #expect(response.status == .ok) }
+                let last = try await Self.events(services, after: nil).last?.seq
+                let refused = try await Self.call(
+                    client, "createRecord", token: hal.access,
+                    body: ["repo": hal.did, "collection": "app.bsky.feed.post", "record": Self.post("x")])
+                #expect(refused.status == .unauthorized)
+                #expect(refused.error == "AccountDeactivated")
+                #expect(try await Self.events(services, after: last).isEmpty)
+                let listed = try await Self.call(
+                    client, "listRecords", query: "repo=\(hal.did)&collection=app.bsky.feed.post")
+                #expect(listed.status == .badRequest)
+                let described = try await Self.call(client, "describeRepo", query: "repo=hal.test")
+                #expect(described.error == "RepoDeactivated")
+            }
+        }
+    }
+
     @Test func applyWritesAndBacklinkConflicts() async throws {
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)

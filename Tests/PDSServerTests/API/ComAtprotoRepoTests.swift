@@ -318,6 +318,29 @@ import Testing
         }
     }
 
+    @Test func takenDownRecordsAreHidden() async throws {
+        try await withTemporaryDirectory { dir in
+            let services = try TestApplication.services(dataDirectory: dir)
+            try await TestApplication.make(services: services).test(.router) { client in
+                let ivy = try await Self.account(client, handle: "ivy.test")
+                let created = try await Self.call(
+                    client, "createRecord", token: ivy.access,
+                    body: ["repo": ivy.did, "collection": "app.bsky.feed.post", "record": Self.post("x")])
+                let uri = try ATURI(try #require(created.json["uri"] as? String))
+                try await services.actorStore.transact(try DID(ivy.did)) { txn in
+                    try txn.record.updateTakedown(uri: uri, takedownRef: "mod-1")
+                }
+                let rkey = try #require(uri.recordKey?.rawValue)
+                let fetched = try await Self.call(
+                    client, "getRecord", query: "repo=\(ivy.did)&collection=app.bsky.feed.post&rkey=\(rkey)")
+                #expect(fetched.error == "RecordNotFound")
+                let listed = try await Self.call(
+                    client, "listRecords", query: "repo=\(ivy.did)&collection=app.bsky.feed.post")
+                #expect((listed.json["records"] as? [Any])?.isEmpty == true)
+            }
+        }
+    }
+
     @Test func applyWritesAndBacklinkConflicts() async throws {
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)

@@ -1,7 +1,7 @@
 import ActorStore
-import ATRepo
 import ATCore
 import ATCrypto
+import ATRepo
 import Foundation
 import Hummingbird
 import Identity

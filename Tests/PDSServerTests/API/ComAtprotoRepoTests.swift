@@ -1,5 +1,5 @@
-import ActorStore
 import ATCore
+import ActorStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -353,10 +353,14 @@ import Testing
                     body: [
                         "repo": fay.did,
                         "writes": [
-                            ["$type": prefix + "create", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2a",
-                             "value": Self.post("a")],
-                            ["$type": prefix + "create", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2b",
-                             "value": Self.post("b")],
+                            [
+                                "$type": prefix + "create", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2a",
+                                "value": Self.post("a"),
+                            ],
+                            [
+                                "$type": prefix + "create", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2b",
+                                "value": Self.post("b"),
+                            ],
                             ["$type": prefix + "create", "collection": "com.example.thing", "value": ["x": 1]],
                         ],
                     ])
@@ -371,14 +375,17 @@ import Testing
                     body: [
                         "repo": fay.did,
                         "writes": [
-                            ["$type": prefix + "update", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2a",
-                             "value": Self.post("a2")],
+                            [
+                                "$type": prefix + "update", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2a",
+                                "value": Self.post("a2"),
+                            ],
                             ["$type": prefix + "delete", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2b"],
                         ],
                     ])
                 #expect(mixed.status == .ok, "\(mixed.json)")
                 let mixedResults = try #require(mixed.json["results"] as? [[String: Any]])
-                #expect(mixedResults.map { $0["$type"] as? String } == [prefix + "updateResult", prefix + "deleteResult"])
+                #expect(
+                    mixedResults.map { $0["$type"] as? String } == [prefix + "updateResult", prefix + "deleteResult"])
 
                 // A create of an existing record fails as a whole.
                 let duplicate = try await Self.call(
@@ -386,14 +393,19 @@ import Testing
                     body: [
                         "repo": fay.did,
                         "writes": [
-                            ["$type": prefix + "create", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2a",
-                             "value": Self.post("again")]
+                            [
+                                "$type": prefix + "create", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2a",
+                                "value": Self.post("again"),
+                            ]
                         ],
                     ])
                 #expect(duplicate.status == .badRequest)
                 var events = try await Self.events(services, after: last)
                 #expect(events.count == 2)
-                #expect(events.map { Self.ops($0).map(\.action) } == [["create", "create", "create"], ["update", "delete"]])
+                #expect(
+                    events.map { Self.ops($0).map(\.action) } == [
+                        ["create", "create", "create"], ["update", "delete"],
+                    ])
 
                 // A second like of the same post replaces the first in one commit.
                 let subject: [String: Any] = [
@@ -439,7 +451,9 @@ import Testing
                         client, "listRecords", query: "repo=gus.test&collection=com.example.thing&" + query)
                     #expect(reply.status == .ok, "\(reply.json)")
                     let records = reply.json["records"] as? [[String: Any]] ?? []
-                    let rkeys = records.compactMap { ($0["uri"] as? String)?.split(separator: "/").last.map(String.init) }
+                    let rkeys = records.compactMap {
+                        ($0["uri"] as? String)?.split(separator: "/").last.map(String.init)
+                    }
                     return (rkeys, reply.json["cursor"] as? String)
                 }
                 let first = try await page("limit=2")

@@ -24,7 +24,9 @@ extension ComAtprotoRepo {
     /// `handleIsCorrect` compares the account's handle with the DID document's.
     func describeRepo(_ request: Request) async throws -> DescribeRepoOutput {
         let repo = try XRPCParameters(request).require("repo")
-        guard let account = try await findAccount(repo) else { throw XRPCError.invalidRequest("Could not find user: \(repo)") }
+        guard let account = try await findAccount(repo) else {
+            throw XRPCError.invalidRequest("Could not find user: \(repo)")
+        }
         if account.takedownRef != nil {
             throw XRPCError.invalidRequest("Repo has been takendown: \(repo)", name: "RepoTakendown")
         }

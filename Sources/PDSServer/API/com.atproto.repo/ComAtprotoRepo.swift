@@ -68,7 +68,9 @@ extension ComAtprotoRepo {
     func authorizeWrite(_ request: Request, repo: String) async throws -> DID {
         let caller = try await auth.access(
             request, scopes: SessionTokens.Scope.standard, checkTakedown: true, checkDeactivated: true)
-        guard let account = try await findAccount(repo) else { throw XRPCError.invalidRequest("Could not find repo: \(repo)") }
+        guard let account = try await findAccount(repo) else {
+            throw XRPCError.invalidRequest("Could not find repo: \(repo)")
+        }
         guard account.did == caller.did else { throw XRPCError.authRequired() }
         return account.did
     }
@@ -160,7 +162,8 @@ extension ComAtprotoRepo {
             do {
                 try await services.serviceDB.updateRepoRoot(did: did, cid: commit.cid, rev: commit.rev)
             } catch {
-                logger.warning("updating the repo root mirror failed", metadata: ["did": "\(did)", "error": "\(error)"])
+                logger.warning(
+                    "updating the repo root mirror failed", metadata: ["did": "\(did)", "error": "\(error)"])
             }
         }
         return (outcome.0, outcome.1)
@@ -190,7 +193,9 @@ struct RepoInput {
     }
 
     func requireString(_ name: String) throws -> String {
-        guard let s = try string(name) else { throw XRPCError.invalidRequest("Input must have the property \"\(name)\"") }
+        guard let s = try string(name) else {
+            throw XRPCError.invalidRequest("Input must have the property \"\(name)\"")
+        }
         return s
     }
 
@@ -208,7 +213,9 @@ struct RepoInput {
     }
 
     func record(_ name: String = "record") throws -> LexValue {
-        guard let record = value[name] else { throw XRPCError.invalidRequest("Input must have the property \"\(name)\"") }
+        guard let record = value[name] else {
+            throw XRPCError.invalidRequest("Input must have the property \"\(name)\"")
+        }
         guard case .map = record else { throw XRPCError.invalidRequest("Input/\(name) must be an object") }
         return record
     }

@@ -31,8 +31,8 @@ import Testing
     static func resolver(dns: LocalDNSServer, base: String, backup: [DNSServerAddress] = []) -> HandleResolver {
         HandleResolver(
             configuration: .init(
-                timeout: .seconds(2), nameservers: [dns.address], backupNameservers: backup,
-                fetch: .init(ssrfProtection: false),
+                timeout: .seconds(20), nameservers: [dns.address], backupNameservers: backup,
+                fetch: .init(timeout: .seconds(20), ssrfProtection: false),
                 wellKnownURL: { "\(base)/\($0.rawValue)/.well-known/atproto-did" }))
     }
 
@@ -117,7 +117,7 @@ import Testing
         try await Self.withDynamicWebServer(signing: signing) { base, port in
             let did = try DID("did:web:localhost%3A\(port)")
             let resolvers = IDResolver(
-                did: DIDResolver(configuration: .init(fetch: .init(ssrfProtection: false))),
+                did: DIDResolver(configuration: .init(fetch: .init(timeout: .seconds(20), ssrfProtection: false))),
                 handle: Self.resolver(dns: dns, base: base))
             let document = try await resolvers.did.ensureResolve(did)
             #expect(document.signingKey?.did == signing.did)

@@ -69,7 +69,7 @@ def test_commit_event_shape(pds):
                 break
     latest = requests.get(pds.xrpc("com.atproto.sync.getLatestCommit"), params={"did": account["did"]})
     assert latest.status_code == 200, latest.text
-    assert str(body["commit"]) == latest.json()["cid"]
+    assert body["commit"].encode() == latest.json()["cid"]
     assert body["rev"] == latest.json()["rev"]
     assert isinstance(body["blocks"], bytes) and len(body["blocks"]) > 0
 

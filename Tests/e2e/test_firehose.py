@@ -108,3 +108,19 @@ def test_sync_http_methods(pds):
     assert r.json()["active"] is True
     r = requests.get(pds.xrpc("com.atproto.sync.getLatestCommit"), params={"did": "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"})
     assert (r.status_code, r.json()["error"]) == (400, "RepoNotFound")
+
+
+def test_graceful_shutdown_ends_open_streams(tmp_path):
+    from conftest import start_server, stop_server
+
+    server = start_server(tmp_path)
+    live = connect(ws_url(server, ""), open_timeout=10)
+    backfill = connect(ws_url(server, "?cursor=0"), open_timeout=10)
+    with live, backfill:
+        stop_server(server)  # asserts a clean exit on SIGTERM with both subscribers connected
+        for ws in (live, backfill):
+            try:
+                while True:
+                    ws.recv(timeout=20)
+            except ConnectionClosed as closed:
+                assert closed.rcvd is not None and closed.rcvd.code == 1000

@@ -36,8 +36,10 @@ import Testing
     static func writeRecord(_ services: PDSServices, did: DID, rkey: String) async throws -> CommitData {
         let write = RepoWrite.create(
             try NSID("app.bsky.feed.post"), try RecordKey(rkey),
-            .map(["$type": .string("app.bsky.feed.post"), "text": .string("hello \(rkey)"),
-                  "createdAt": .string("2026-01-01T00:00:00.000Z")]))
+            .map([
+                "$type": .string("app.bsky.feed.post"), "text": .string("hello \(rkey)"),
+                "createdAt": .string("2026-01-01T00:00:00.000Z"),
+            ]))
         let sequencer = services.sequencer
         return try await services.actorStore.transact(did) { txn in
             let commit = try txn.repo.processWrites([write], swapCommit: nil)
@@ -111,12 +113,14 @@ import Testing
                 let created = try await T.createAccount(client, handle: "bob.test")
                 let did = try DID(try #require(created["did"] as? String))
                 let absent = try await Self.get(
-                    client, "/xrpc/com.atproto.sync.getRecord?did=\(did)&collection=app.bsky.feed.post&rkey=3kaaaaaaaaa22")
+                    client,
+                    "/xrpc/com.atproto.sync.getRecord?did=\(did)&collection=app.bsky.feed.post&rkey=3kaaaaaaaaa22")
                 #expect(Self.errorName(absent.body) == "RecordNotFound")
 
                 let commit = try await Self.writeRecord(services, did: did, rkey: "3kaaaaaaaaa22")
                 let proof = try await Self.get(
-                    client, "/xrpc/com.atproto.sync.getRecord?did=\(did)&collection=app.bsky.feed.post&rkey=3kaaaaaaaaa22")
+                    client,
+                    "/xrpc/com.atproto.sync.getRecord?did=\(did)&collection=app.bsky.feed.post&rkey=3kaaaaaaaaa22")
                 #expect(proof.status == .ok)
                 #expect(proof.contentType == "application/vnd.ipld.car")
                 let (roots, blocks) = try CARReader.read(proof.body)
@@ -155,7 +159,9 @@ import Testing
                 var pages = 0
                 repeat {
                     var uri = "/xrpc/com.atproto.sync.listRepos?limit=2"
-                    if let cursor { uri += "&cursor=\(cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" }
+                    if let cursor {
+                        uri += "&cursor=\(cursor.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+                    }
                     let page = try Self.json(try await Self.get(client, uri).body)
                     let repos = try #require(page["repos"] as? [[String: Any]])
                     #expect(repos.count <= 2)

@@ -1,6 +1,6 @@
-import ActorStore
 import ATCore
 import ATRepo
+import ActorStore
 import Hummingbird
 import ServiceDB
 

@@ -1,5 +1,5 @@
-import ActorStore
 import ATCore
+import ActorStore
 import Hummingbird
 import ServiceDB
 

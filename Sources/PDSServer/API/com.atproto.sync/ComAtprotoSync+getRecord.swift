@@ -1,5 +1,5 @@
-import ActorStore
 import ATCore
+import ActorStore
 import Hummingbird
 import ServiceDB
 
@@ -17,7 +17,8 @@ extension ComAtprotoSync {
             try $0.repo.getRecordProof(collection: collection, rkey: rkey)
         }
         guard proof.record != nil else {
-            throw XRPCError.invalidRequest("Could not locate record: at://\(did)/\(collection)/\(rkey)", name: "RecordNotFound")
+            throw XRPCError.invalidRequest(
+                "Could not locate record: at://\(did)/\(collection)/\(rkey)", name: "RecordNotFound")
         }
         return Self.carResponse(proof.car())
     }

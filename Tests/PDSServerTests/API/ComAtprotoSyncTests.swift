@@ -201,6 +201,17 @@ import Testing
                 #expect(status["rev"] == nil)
                 let repo = try await Self.get(client, "/xrpc/com.atproto.sync.getRepo?did=\(did)")
                 #expect(Self.errorName(repo.body) == "RepoDeactivated")
+                // The owner and the admin still read it.
+                let access = try #require(created["accessJwt"] as? String)
+                let admin = "admin:\(try services.configuration.resolvingSecrets().adminPassword)"
+                for authorization in ["Bearer \(access)", "Basic \(Data(admin.utf8).base64EncodedString())"] {
+                    try await client.execute(
+                        uri: "/xrpc/com.atproto.sync.getLatestCommit?did=\(did)", method: .get,
+                        headers: [.authorization: authorization]
+                    ) { response in
+                        #expect(response.status == .ok, "\(String(buffer: response.body))")
+                    }
+                }
                 let listed = try Self.json(try await Self.get(client, "/xrpc/com.atproto.sync.listRepos").body)
                 let entry = try #require((listed["repos"] as? [[String: Any]])?.first)
                 #expect(entry["active"] as? Bool == false && entry["status"] as? String == "deactivated")

@@ -15,7 +15,7 @@ extension ComAtprotoSync {
             guard let cid = try? CID(raw) else { throw XRPCError.invalidRequest("Invalid CID: \(raw)") }
             cids.append(cid)
         }
-        _ = try await availableAccount(did)
+        _ = try await availableAccount(did, request: request)
         let requested = cids
         let found = try await read(did) { reader in
             var blocks: [(cid: CID, bytes: [UInt8])] = []

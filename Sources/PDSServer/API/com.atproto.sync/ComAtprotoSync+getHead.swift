@@ -13,7 +13,7 @@ extension ComAtprotoSync {
     /// - Throws: 400 `HeadNotFound` when the repo has no commit, besides the availability errors.
     func getHead(_ request: Request) async throws -> GetHeadOutput {
         let did = try didParameter(XRPCParameters(request))
-        _ = try await availableAccount(did)
+        _ = try await availableAccount(did, request: request)
         guard let root = try await read(did, { try $0.repo.root() }) else {
             throw XRPCError.invalidRequest("Could not find root for DID: \(did)", name: "HeadNotFound")
         }

@@ -11,7 +11,7 @@ extension ComAtprotoSync {
         let did = try didParameter(parameters)
         let collection = try parameters.parseRequired("collection") { try NSID($0) }
         let rkey = try parameters.parseRequired("rkey") { try RecordKey($0) }
-        _ = try await availableAccount(did)
+        _ = try await availableAccount(did, request: request)
         _ = try await currentRoot(did)
         let proof = try await read(did) {
             try $0.repo.getRecordProof(collection: collection, rkey: rkey)

@@ -10,7 +10,7 @@ extension ComAtprotoSync {
         let parameters = XRPCParameters(request)
         let did = try didParameter(parameters)
         let since = try parameters.parse("since") { try TID($0) }
-        _ = try await availableAccount(did)
+        _ = try await availableAccount(did, request: request)
         _ = try await currentRoot(did)
         return streamedCAR(did, since: since)
     }
@@ -18,7 +18,7 @@ extension ComAtprotoSync {
     /// `com.atproto.sync.getCheckout` (deprecated): the whole repo as CAR.
     func getCheckout(_ request: Request) async throws -> Response {
         let did = try didParameter(XRPCParameters(request))
-        _ = try await availableAccount(did)
+        _ = try await availableAccount(did, request: request)
         _ = try await currentRoot(did)
         return streamedCAR(did, since: nil)
     }

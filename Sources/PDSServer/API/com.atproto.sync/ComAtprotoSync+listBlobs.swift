@@ -18,7 +18,7 @@ extension ComAtprotoSync {
         let since = try parameters.parse("since") { try TID($0) }
         let cursor = try parameters.parse("cursor") { try CID($0) }
         let limit = try parameters.integer("limit", default: 500, range: 1...1000)
-        _ = try await availableAccount(did)
+        _ = try await availableAccount(did, request: request)
         let cids = try await read(did) {
             try $0.blob.listBlobs(since: since, cursor: cursor, limit: limit)
         }

@@ -34,22 +34,39 @@ struct ComAtprotoSync: Sendable {
 
     // MARK: - Shared checks
 
-    /// The account behind a repo that may be served (the reference's `assertRepoAvailability`).
-    /// - Note: the reference still serves taken-down and deactivated repos to their owner and to the admin; that
-    ///   path is not implemented yet, so those callers get the same errors as everyone else.
-    /// - Throws: 400 `RepoNotFound`, `RepoTakendown`, `RepoDeactivated`.
-    func availableAccount(_ did: DID) async throws -> AccountRecord {
+    /// The account behind a repo that may be served (the reference's `assertRepoAvailability`): taken-down and
+    /// deactivated repos are served only to their owner (an access token) and to the admin (Basic).
+    /// - Parameters:
+    ///   - did: the repo.
+    ///   - request: the request, for its optional credentials.
+    /// - Throws: 400 `RepoNotFound`, `RepoTakendown`, `RepoDeactivated`; auth errors for invalid credentials.
+    func availableAccount(_ did: DID, request: Request) async throws -> AccountRecord {
         guard let account = try await services.serviceDB.account(did: did) else {
             throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", name: "RepoNotFound")
         }
+        if account.status == .active { return account }
+        if try await isOwnerOrAdmin(request, did: did) { return account }
         switch account.status {
         case .takendown: throw XRPCError.invalidRequest("Repo has been takendown: \(did)", name: "RepoTakendown")
         case .deactivated:
             throw XRPCError.invalidRequest("Repo has been deactivated: \(did)", name: "RepoDeactivated")
-        case .suspended, .deleted:
+        case .active, .suspended, .deleted:
             throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", name: "RepoNotFound")
-        case .active: return account
         }
+    }
+
+    /// Whether the caller is `did` itself or the admin (the reference's `authorizationOrAdminTokenOptional`
+    /// followed by `isUserOrAdmin`). No credentials: `false`.
+    /// - Throws: auth errors when credentials are present but invalid.
+    func isOwnerOrAdmin(_ request: Request, did: DID) async throws -> Bool {
+        guard request.headers[.authorization] != nil else { return false }
+        if AuthVerifier.hasBasicCredentials(request) {
+            try services.authVerifier.admin(request)
+            return true
+        }
+        let caller = try await services.authVerifier.access(
+            request, scopes: SessionTokens.Scope.standard, allowTakendown: true)
+        return caller.did == did
     }
 
     /// The required `did` parameter.

@@ -1,4 +1,5 @@
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import PLCServer
 
@@ -13,10 +14,20 @@ package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
     ComAtprotoServer(services: services).register(on: router)
     ComAtprotoIdentity(services: services).register(on: router)
     ComAtprotoRepo(services: services).register(on: router)
+    ComAtprotoSync(services: services).register(on: router)
     XRPCCatchall.register(on: router)
     if let plc = services.embeddedPLC {
         plc.addRoutes(to: router.group(RouterPath(PDSServices.embeddedPLCPath)))
     }
+    return router
+}
+
+/// Builds the router consulted on WebSocket upgrade requests (only `subscribeRepos`).
+/// - Parameters:
+///   - services: the server's services.
+package func buildWebSocketRouter(services: PDSServices) -> Router<BasicWebSocketRequestContext> {
+    let router = Router(context: BasicWebSocketRequestContext.self)
+    ComAtprotoSync(services: services).register(onWebSocket: router)
     return router
 }
 
@@ -27,6 +38,7 @@ package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
 package func buildApplication(services: PDSServices, logger: Logger) -> some ApplicationProtocol {
     var app = Application(
         router: buildRouter(services: services),
+        server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(services: services)),
         configuration: .init(
             address: .hostname("0.0.0.0", port: services.configuration.service.port),
             serverName: "swift-pds"

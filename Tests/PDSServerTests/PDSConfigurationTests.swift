@@ -13,6 +13,7 @@ import Testing
         #expect(configuration.invites.required == true)
         #expect(configuration.service.blobUploadLimit == 5_242_880)
         #expect(configuration.service.devMode == false)
+        #expect(configuration.storage.maxSubscriptionBuffer == 500)
     }
 
     @Test(arguments: [
@@ -26,6 +27,7 @@ import Testing
         ("PDS_DEV_MODE", "true"),
         ("PDS_VERSION", "1.2.3"),
         ("PDS_CONTACT_EMAIL_ADDRESS", "x@example.com"),
+        ("PDS_MAX_SUBSCRIPTION_BUFFER", "42"),
     ])
     func readsReferenceVariableNames(name: String, value: String) throws {
         let configuration = try PDSConfiguration.fromEnvironment([name: value])
@@ -41,6 +43,7 @@ import Testing
             case "PDS_DEV_MODE": String(configuration.service.devMode)
             case "PDS_VERSION": configuration.service.version
             case "PDS_CONTACT_EMAIL_ADDRESS": configuration.service.contactEmailAddress ?? ""
+            case "PDS_MAX_SUBSCRIPTION_BUFFER": String(configuration.storage.maxSubscriptionBuffer)
             default: ""
             }
         #expect(observed == value)

@@ -18,7 +18,7 @@ def test_describe_server(pds):
 
 
 def test_unimplemented_method_is_an_xrpc_error(pds):
-    r = requests.get(pds.xrpc("com.atproto.sync.listRepos"))
+    r = requests.get(pds.xrpc("com.atproto.sync.listReposByCollection"))
     assert r.status_code == 501
     assert r.json()["error"] == "MethodNotImplemented"
 

@@ -57,6 +57,9 @@ package struct PDSConfiguration: Sendable {
         /// - `pds.repoBackfillLimitMs` → `PDS_REPO_BACKFILL_LIMIT_MS` (default one day): how far back a firehose
         ///   cursor may reach
         package var repoBackfillLimitMs: Int
+        /// - `pds.maxSubscriptionBuffer` → `PDS_MAX_SUBSCRIPTION_BUFFER` (default 500): the most live events held for
+        ///   one firehose subscriber before it is disconnected with `ConsumerTooSlow`
+        package var maxSubscriptionBuffer: Int
         /// - `pds.actorStoreCacheSize` → `PDS_ACTOR_STORE_CACHE_SIZE` (default: sized to the file-descriptor limit;
         ///   the reference parses it but never uses it, here it bounds the open actor handles)
         package var actorStoreCacheSize: Int?
@@ -172,6 +175,7 @@ package struct PDSConfiguration: Sendable {
             didCacheDBLocation: reader.string(forKey: "didCacheDbLocation") ?? inData("did_cache.sqlite"),
             sequencerDBLocation: reader.string(forKey: "sequencerDbLocation") ?? inData("sequencer.sqlite"),
             repoBackfillLimitMs: integer("repoBackfillLimitMs", "PDS_REPO_BACKFILL_LIMIT_MS", minimum: 1) ?? 86_400_000,
+            maxSubscriptionBuffer: integer("maxSubscriptionBuffer", "PDS_MAX_SUBSCRIPTION_BUFFER", minimum: 1) ?? 500,
             actorStoreCacheSize: integer("actorStoreCacheSize", "PDS_ACTOR_STORE_CACHE_SIZE", minimum: 1),
             sqliteDisableWALAutoCheckpoint: Self.bool(reader.string(forKey: "sqliteDisableWalAutoCheckpoint")) ?? false
         )

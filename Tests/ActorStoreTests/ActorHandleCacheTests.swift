@@ -2,6 +2,7 @@ import ATCore
 import ATCrypto
 import Dispatch
 import Foundation
+import PDSTestSupport
 import GRDB
 import SQLiteSupport
 import Synchronization

@@ -1,6 +1,7 @@
 import ATCore
 import ATCrypto
 import Foundation
+import PDSTestSupport
 import Testing
 
 @testable import ActorStore

@@ -1,5 +1,6 @@
 import ATCore
 import Foundation
+import PDSTestSupport
 import NIOCore
 import Testing
 

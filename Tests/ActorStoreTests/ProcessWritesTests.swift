@@ -2,6 +2,7 @@ import ATCore
 import ATCrypto
 import ATRepo
 import Foundation
+import PDSTestSupport
 import GRDB
 import Testing
 

@@ -4,15 +4,6 @@ import Foundation
 
 @testable import ActorStore
 
-/// Runs `body` with a fresh temporary directory, removed afterwards.
-func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
-    let url = FileManager.default.temporaryDirectory
-        .appendingPathComponent("actorstore-tests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try await body(url)
-}
-
 /// A store over `directory/actors` with the given cache sizes.
 func makeStore(_ directory: URL, handles: Int = 16, keys: Int = 16, blobDirectories: [URL] = []) throws -> ActorStore {
     try ActorStore(

@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PORT ?= 2583
 
-.PHONY: setup run build test test-swift test-e2e bench clean
+.PHONY: setup run build test test-swift test-e2e bench bench-http clean
 
 setup:
 	./scripts/setup.sh
@@ -28,6 +28,10 @@ test-e2e:
 bench: setup
 	$(SWIFT) build -c release --product pds-bench
 	.build/release/pds-bench
+
+bench-http: build
+	./scripts/setup.sh --test
+	.venv/bin/python scripts/bench-http.py
 
 clean:
 	rm -rf .build .venv

@@ -99,6 +99,11 @@ package final class Sequencer: Service, Sendable {
     let pool: DatabasePool
     let fanOut: LiveFanOut
     let logger: Logger
+    /// Concurrent ``sequence(_:)`` calls share a transaction (see ``GroupCommit``).
+    let groupCommit: GroupCommit<[PreparedEvent], [Int64]>
+
+    /// The most calls one group commit takes.
+    static let maxGroupCommit = 256
 
     /// Opens (creating and migrating when needed) `sequencer.sqlite`.
     /// - Parameters:
@@ -112,7 +117,13 @@ package final class Sequencer: Service, Sendable {
         if try pool.read({ try SequencerSchema.migrator.hasPendingMigrations($0) }) {
             try pool.write { db in try SequencerSchema.migrator.migrate(db, now: configuration.now()) }
         }
-        fanOut = LiveFanOut(lastPublished: try pool.read { try Self.currentSeq($0) })
+        let fanOut = LiveFanOut(lastPublished: try pool.read { try Self.currentSeq($0) })
+        self.fanOut = fanOut
+        let pool = self.pool
+        let now = configuration.now
+        groupCommit = GroupCommit(maxBatch: Self.maxGroupCommit) { groups in
+            try Self.insert(groups, pool: pool, fanOut: fanOut, now: now(), logger: logger)
+        }
     }
 
     // MARK: - Sequencing
@@ -126,7 +137,7 @@ package final class Sequencer: Service, Sendable {
     /// - Returns: the seqs, one per event.
     @discardableResult
     package func sequence(_ events: [SeqEvent]) throws -> [Int64] {
-        try sequence(events) { _, _ in }
+        try sequence(events, nil)
     }
 
     /// ``sequence(_:)`` with up to `attempts` tries for database failures (a lock held past the busy timeout by
@@ -157,44 +168,79 @@ package final class Sequencer: Service, Sendable {
         }
     }
 
-    /// Inserts `events`, runs `more` in the same transaction (given the new seqs), and publishes after the commit.
-    func sequence(_ events: [SeqEvent], _ more: (Database, [Int64]) throws -> Void) throws -> [Int64] {
-        guard !events.isEmpty else { return [] }
-        let time = Datetime(configuration.now()).rawValue
-        let rows = events.map { event in
-            let body = event.body
-            return (did: event.did, type: event.eventType, body: body, bytes: Data(DAGCBOR.encode(body)))
+    /// An event ready to insert: encoded by its caller, before the shared write.
+    struct PreparedEvent {
+        let did: DID
+        let type: SeqEventType
+        let body: LexValue
+        let bytes: Data
+
+        init(_ event: SeqEvent) {
+            did = event.did
+            type = event.eventType
+            body = event.body
+            bytes = Data(DAGCBOR.encode(body))
         }
+    }
+
+    /// Inserts `events`, runs `more` in the same transaction (given the new seqs), and publishes after the commit.
+    ///
+    /// Without `more`, concurrent calls share one transaction through ``GroupCommit`` (one fsync for the batch; each
+    /// call's events still get consecutive seqs).
+    func sequence(_ events: [SeqEvent], _ more: ((Database, [Int64]) throws -> Void)?) throws -> [Int64] {
+        guard !events.isEmpty else { return [] }
+        let prepared = events.map(PreparedEvent.init)
+        guard let more else { return try groupCommit.submit(prepared) }
+        return try Self.insert([prepared], pool: pool, fanOut: fanOut, now: configuration.now(), logger: logger) {
+            try more($0, $1[0])
+        }[0]
+    }
+
+    /// Inserts groups of events in one transaction, runs `more` in it, and publishes after the commit.
+    /// - Returns: the seqs of each group.
+    static func insert(
+        _ groups: [[PreparedEvent]], pool: DatabasePool, fanOut: LiveFanOut, now: Date, logger: Logger,
+        more: (Database, [[Int64]]) throws -> Void = { _, _ in }
+    ) throws -> [[Int64]] {
+        let time = Datetime(now).rawValue
         let seenBefore = fanOut.lastPublished
-        let (seqs, missed) = try pool.write { db -> ([Int64], RowRange) in
+        let (seqs, missed) = try pool.write { db -> ([[Int64]], RowRange) in
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO repo_seq (did, eventType, event, invalidated, sequencedAt) \
                     VALUES (?, ?, ?, 0, ?) RETURNING seq
                     """)
-            var seqs: [Int64] = []
-            seqs.reserveCapacity(rows.count)
-            for row in rows {
-                let arguments: StatementArguments = [row.did.rawValue, row.type.rawValue, row.bytes, time]
-                guard let seq = try Int64.fetchOne(statement, arguments: arguments) else {
-                    throw SequencerError.invalidEvent("INSERT returned no seq")
+            var seqs: [[Int64]] = []
+            seqs.reserveCapacity(groups.count)
+            for group in groups {
+                var groupSeqs: [Int64] = []
+                groupSeqs.reserveCapacity(group.count)
+                for row in group {
+                    let arguments: StatementArguments = [row.did.rawValue, row.type.rawValue, row.bytes, time]
+                    guard let seq = try Int64.fetchOne(statement, arguments: arguments) else {
+                        throw SequencerError.invalidEvent("INSERT returned no seq")
+                    }
+                    groupSeqs.append(seq)
                 }
-                seqs.append(seq)
+                seqs.append(groupSeqs)
             }
             try more(db, seqs)
             // Rows between what subscribers have seen and ours were committed by another process (or by a
             // concurrent call here that has not published yet): send them first, so nothing is skipped.
+            let first = seqs[0][0]
             let missed =
-                seqs[0] > seenBefore + 1
-                ? try Self.fetchRange(db, after: seenBefore, before: seqs[0], limit: nil, logger: logger)
+                first > seenBefore + 1
+                ? try Self.fetchRange(db, after: seenBefore, before: first, limit: nil, logger: logger)
                 : RowRange(events: [], through: nil)
             return (seqs, missed)
         }
         var published = missed.events
-        for (seq, row) in zip(seqs, rows) {
-            published.append(SequencedEvent(seq: seq, did: row.did, type: row.type, time: time, body: row.body))
+        for (group, groupSeqs) in zip(groups, seqs) {
+            for (row, seq) in zip(group, groupSeqs) {
+                published.append(SequencedEvent(seq: seq, did: row.did, type: row.type, time: time, body: row.body))
+            }
         }
-        fanOut.publish(published, through: seqs[seqs.count - 1])
+        fanOut.publish(published, through: seqs[seqs.count - 1].last!)
         return seqs
     }
 

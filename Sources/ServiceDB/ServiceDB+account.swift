@@ -88,8 +88,10 @@ extension ServiceDB {
     /// The account with this DID (taken-down and deactivated accounts included).
     package func account(did: DID) async throws -> AccountRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: AccountRecord.selectSQL + " WHERE actor.did = ?", arguments: [did.rawValue])
-                .map(AccountRecord.init(row:))
+            // Cached: this runs on every authenticated request and every repo lookup.
+            try Row.fetchOne(
+                db.cachedStatement(sql: AccountRecord.selectSQL + " WHERE actor.did = ?"), arguments: [did.rawValue]
+            ).map(AccountRecord.init(row:))
         }
     }
 
@@ -97,7 +99,8 @@ extension ServiceDB {
     package func account(handle: Handle) async throws -> AccountRecord? {
         try await pool.read { db in
             try Row.fetchOne(
-                db, sql: AccountRecord.selectSQL + " WHERE lower(actor.handle) = lower(?)", arguments: [handle.rawValue]
+                db.cachedStatement(sql: AccountRecord.selectSQL + " WHERE lower(actor.handle) = lower(?)"),
+                arguments: [handle.rawValue]
             ).map(AccountRecord.init(row:))
         }
     }

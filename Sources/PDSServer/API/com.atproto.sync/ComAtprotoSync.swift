@@ -23,6 +23,7 @@ struct ComAtprotoSync: Sendable {
         router.get("\(prefix)listRepos") { request, _ in try await listRepos(request) }
         router.get("\(prefix)getRepoStatus") { request, _ in try await getRepoStatus(request) }
         router.get("\(prefix)listBlobs") { request, _ in try await listBlobs(request) }
+        router.get("\(prefix)getBlob") { request, _ in try await getBlob(request) }
     }
 
     /// Registers `subscribeRepos` on the WebSocket upgrade router.

@@ -4,19 +4,16 @@ PDS_BLOB_UPLOAD_LIMIT is refused with BlobTooLarge and leaves nothing behind; on
 (a `moto_server` started here)."""
 import os
 import shutil
-import socket
 import struct
 import subprocess
-import time
 import zlib
-from pathlib import Path
 
 import boto3
 import pytest
 import requests
 from atproto import exceptions
 
-from conftest import ROOT, start_server, stop_server
+from conftest import ROOT, _free_port, start_server, stop_server, wait_until_answering
 from test_accounts import bearer
 from test_repo import sdk_client
 
@@ -108,12 +105,6 @@ def test_uploads_over_the_limit_are_refused_and_leave_nothing(tmp_path):
         stop_server(server)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def moto(tmp_path):
     """A `moto_server` (S3-compatible) on a free port, with one bucket."""
@@ -124,17 +115,7 @@ def moto(tmp_path):
     log = open(tmp_path / "moto.log", "ab")
     process = subprocess.Popen([binary, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if requests.get(f"{endpoint}/moto-api/", timeout=1).ok:
-                break
-        except requests.ConnectionError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("moto_server did not start:\n" + (tmp_path / "moto.log").read_text())
-        time.sleep(0.1)
+    wait_until_answering(f"{endpoint}/moto-api/", process, tmp_path / "moto.log", seconds=60)
     s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                       aws_access_key_id="testing", aws_secret_access_key="testing")
     s3.create_bucket(Bucket="pds-blobs")

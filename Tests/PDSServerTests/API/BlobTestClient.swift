@@ -22,6 +22,26 @@ enum BlobTestClient {
         }
     }
 
+    /// Runs `body` against a fresh server (in a temporary data directory) with one account, `alice.test`.
+    /// - Parameters:
+    ///   - environment: extra `PDS_*` variables.
+    ///   - now: the server's wall clock.
+    ///   - body: the test, given the data directory, the services, a client and the account.
+    static func withAlice(
+        _ environment: [String: String] = [:], now: @escaping @Sendable () -> Date = Date.init,
+        _ body:
+            @escaping @Sendable (URL, PDSServices, any TestClientProtocol, ComAtprotoRepoTests.Account)
+            async throws -> Void
+    ) async throws {
+        try await withTemporaryDirectory { dir in
+            let services = try TestApplication.services(environment, dataDirectory: dir, now: now)
+            try await TestApplication.make(services: services).test(.router) { client in
+                try await body(
+                    dir, services, client, try await ComAtprotoRepoTests.account(client, handle: "alice.test"))
+            }
+        }
+    }
+
     /// `count` bytes that sniff as PNG (the signature, then deterministic filler).
     static func png(_ count: Int, seed: UInt8 = 1) -> [UInt8] {
         let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]

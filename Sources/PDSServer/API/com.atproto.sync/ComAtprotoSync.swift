@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import ServiceDB
 
-/// The `com.atproto.sync.*` methods: repo export for relays and the `subscribeRepos` firehose.
+/// The `com.atproto.sync.*` methods: repo and blob export for relays and migrations, and the `subscribeRepos` firehose.
 struct ComAtprotoSync: Sendable {
     let services: PDSServices
 

@@ -112,6 +112,7 @@ let package = Package(
             dependencies: [
                 "ATCore", "ATCrypto", "ATRepo", "Lexicon", "ActorStore", "ServiceDB", "Sequencer", "Identity",
                 "PLCServer", "SQLiteSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -142,7 +143,13 @@ let package = Package(
         .executableTarget(name: "repo-fixture", dependencies: ["ATCore", "ATCrypto", "ATRepo"], swiftSettings: swiftSettings),
         .target(
             name: "PDSTestSupport",
-            dependencies: ["PDSServer", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "PDSServer", "ActorStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "ATRepoTests", dependencies: ["ATRepo", "PDSTestSupport"], swiftSettings: swiftSettings),

@@ -1,4 +1,5 @@
 import ActorStore
+import AsyncHTTPClient
 import ATCore
 import ATCrypto
 import Foundation
@@ -40,6 +41,18 @@ package final class PDSServices: Sendable {
     package let sequencer: Sequencer
     /// Record keys for records created without one (one generator, so keys from this process strictly increase).
     package let tidGenerator = TIDGenerator()
+    /// The blobstore of each actor (`PDS_BLOBSTORE_*`).
+    package let blobstore: BlobStoreFactory
+    /// The largest accepted blob upload in bytes (`PDS_BLOB_UPLOAD_LIMIT`).
+    package let blobUploadLimit: Int
+    /// Serializes the byte operations on each blob.
+    package let blobLocks = BlobLocks()
+    /// Deletes uploads no record claimed (`PDS_BLOB_TEMP_GC_*`).
+    package let blobTempCollector: BlobTempCollector
+    /// The wall clock (blob upload times, garbage collection); injected by tests.
+    package let now: @Sendable () -> Date
+    /// The HTTP client of the S3 blobstore, owned here and shut down when the service group stops.
+    private let blobstoreHTTPClient: HTTPClient?
 
     /// The path prefix the embedded PLC directory is served under.
     package static let embeddedPLCPath = "/plc"
@@ -48,10 +61,16 @@ package final class PDSServices: Sendable {
     /// - Parameters:
     ///   - configuration: the configuration; in dev mode missing secrets are generated and persisted.
     ///   - logger: the root logger.
-    /// - Throws: `PDSConfigurationError` for missing secrets outside dev mode, or storage errors.
-    package init(configuration: PDSConfiguration, logger: Logger) throws {
+    ///   - now: the wall clock.
+    /// - Throws: `PDSConfigurationError` for missing secrets or blobstore outside dev mode, or storage errors.
+    package init(configuration: PDSConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init)
+        throws
+    {
         self.configuration = configuration
+        self.now = now
         let secrets = try configuration.resolvingSecrets()
+        let blobConfiguration = try configuration.resolvingBlobstore()
+        blobUploadLimit = blobConfiguration.uploadLimit
         let storage = configuration.storage
         try FileManager.default.createDirectory(
             atPath: storage.dataDirectory, withIntermediateDirectories: true)
@@ -61,6 +80,7 @@ package final class PDSServices: Sendable {
         actorStore = try ActorStore(
             configuration: .init(
                 actorsDirectory: URL(fileURLWithPath: storage.actorStoreDirectory),
+                blobDirectories: blobConfiguration.diskDirectories,
                 handleCacheSize: storage.actorStoreCacheSize,
                 sqlite: sqlite))
         sequencer = try Sequencer(
@@ -99,10 +119,41 @@ package final class PDSServices: Sendable {
         authVerifier = AuthVerifier(
             tokens: tokens, serviceDB: serviceDB, adminPassword: secrets.adminPassword,
             serviceDID: configuration.service.did, keyResolver: .init(plc: embeddedPLC, resolver: idResolver))
+
+        // Last, so that nothing can fail after the client exists.
+        (blobstore, blobstoreHTTPClient) = try Self.makeBlobstore(blobConfiguration)
+        blobTempCollector = BlobTempCollector(
+            actorStore: actorStore, serviceDB: serviceDB, blobstore: blobstore, locks: blobLocks,
+            gracePeriod: .milliseconds(configuration.blobs.tempGCGracePeriodMs),
+            interval: .milliseconds(max(configuration.blobs.tempGCIntervalMs, 1)), now: now, logger: logger)
     }
 
-    /// The long-running services to add to the application's service group.
-    package var backgroundServices: [any Service] { [didCacheRefresher, sequencer] }
+    /// The blobstore factory, and the HTTP client it uses (S3 only).
+    private static func makeBlobstore(_ configuration: BlobStoreConfiguration) throws -> (
+        BlobStoreFactory, HTTPClient?
+    ) {
+        guard case .s3 = configuration.backend else {
+            return (try configuration.makeFactory(httpClient: .shared), nil)  // the disk store makes no requests
+        }
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.redirectConfiguration = .disallow
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: clientConfiguration)
+        do {
+            return (try configuration.makeFactory(httpClient: client), client)
+        } catch {
+            try? client.syncShutdown()
+            throw error
+        }
+    }
+
+    /// The long-running services to add to the application's service group. The S3 client's shutdown comes first:
+    /// services stop in reverse order, so it stops after everything that may still use it.
+    package var backgroundServices: [any Service] {
+        var services: [any Service] = blobstoreHTTPClient.map { [HTTPClientShutdown(client: $0)] } ?? []
+        services += [didCacheRefresher, sequencer]
+        if configuration.blobs.tempGCIntervalMs > 0 { services.append(blobTempCollector) }
+        return services
+    }
 
     /// The DID document of `did`: from the embedded directory in-process when it holds did:plc identities, else
     /// through the resolver (and its cache).

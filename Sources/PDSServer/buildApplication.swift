@@ -15,6 +15,7 @@ package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
     ComAtprotoIdentity(services: services).register(on: router)
     ComAtprotoRepo(services: services).register(on: router)
     ComAtprotoSync(services: services).register(on: router)
+    ComAtprotoAdmin(services: services).register(on: router)
     XRPCCatchall.register(on: router)
     if let plc = services.embeddedPLC {
         plc.addRoutes(to: router.group(RouterPath(PDSServices.embeddedPLCPath)))

@@ -19,10 +19,17 @@ package enum TestApplication {
         return try PDSConfiguration.fromEnvironment(env)
     }
 
-    /// Real services (dev mode: generated secrets, embedded PLC) in `dataDirectory`.
-    package static func services(_ environment: [String: String] = [:], dataDirectory: URL) throws -> PDSServices {
+    /// Real services (dev mode: generated secrets, embedded PLC, disk blobstore in `<data>/blocks`) in
+    /// `dataDirectory`.
+    /// - Parameters:
+    ///   - environment: extra variables.
+    ///   - dataDirectory: the data directory.
+    ///   - now: the wall clock (a ``TestWallClock``'s `function` to move time by hand).
+    package static func services(
+        _ environment: [String: String] = [:], dataDirectory: URL, now: @escaping @Sendable () -> Date = Date.init
+    ) throws -> PDSServices {
         try PDSServices(
-            configuration: configuration(environment, dataDirectory: dataDirectory), logger: quietLogger)
+            configuration: configuration(environment, dataDirectory: dataDirectory), logger: quietLogger, now: now)
     }
 
     /// The application for `services`, with a quiet logger.

@@ -14,8 +14,14 @@ extension PDSCommand {
                 With no configuration at all (no PDS_HOSTNAME and no PDS_DATA_DIRECTORY), or with \
                 PDS_DEV_MODE=true, the server runs in dev mode: data in ./data, on http://localhost:2583; \
                 missing secrets are generated once and kept in <data>/dev-secrets.json, and without \
-                PDS_DID_PLC_URL an embedded PLC directory runs in-process at <public URL>/plc. Outside dev \
-                mode PDS_JWT_SECRET, PDS_ADMIN_PASSWORD and PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX are required.
+                PDS_DID_PLC_URL an embedded PLC directory runs in-process at <public URL>/plc, and blobs are \
+                kept in <data>/blocks unless PDS_BLOBSTORE_* says otherwise. Outside dev mode PDS_JWT_SECRET, \
+                PDS_ADMIN_PASSWORD, PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX and a blobstore \
+                (PDS_BLOBSTORE_DISK_LOCATION or PDS_BLOBSTORE_S3_BUCKET) are required.
+
+                Our extension (not in the reference PDS): blob uploads no record references are deleted once \
+                older than PDS_BLOB_TEMP_GC_GRACE_MS (default 86400000, one day), swept every \
+                PDS_BLOB_TEMP_GC_INTERVAL_MS (default 3600000; 0 disables the sweep).
                 """
         )
 

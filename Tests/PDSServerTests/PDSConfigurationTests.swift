@@ -1,3 +1,5 @@
+import ActorStore
+import Foundation
 import Testing
 
 @testable import PDSServer
@@ -64,6 +66,94 @@ import Testing
             return error.problems.count == 3 && error.description.contains("PDS_PORT")
                 && error.description.contains("PDS_SERVICE_HANDLE_DOMAINS")
                 && error.description.contains("PDS_BLOB_UPLOAD_LIMIT")
+        }
+    }
+
+    @Test(arguments: [
+        ("PDS_BLOBSTORE_DISK_LOCATION", "/srv/blocks"), ("PDS_BLOBSTORE_DISK_TMP_LOCATION", "/srv/tmp"),
+    ])
+    func readsDiskBlobstoreVariables(name: String, value: String) throws {
+        var environment = ["PDS_BLOBSTORE_DISK_LOCATION": "/srv/blocks"]
+        environment[name] = value
+        let configuration = try PDSConfiguration.fromEnvironment(environment)
+        guard case .disk(let locations) = try configuration.resolvingBlobstore().backend else {
+            Issue.record("expected the disk blobstore")
+            return
+        }
+        let observed = name == "PDS_BLOBSTORE_DISK_LOCATION" ? locations.location.path : locations.tempLocation.path
+        #expect(observed == value)
+    }
+
+    @Test func readsS3BlobstoreVariables() throws {
+        let configuration = try PDSConfiguration.fromEnvironment([
+            "PDS_BLOBSTORE_S3_BUCKET": "bucket", "PDS_BLOBSTORE_S3_REGION": "eu-west-1",
+            "PDS_BLOBSTORE_S3_ENDPOINT": "http://127.0.0.1:9000", "PDS_BLOBSTORE_S3_FORCE_PATH_STYLE": "true",
+            "PDS_BLOBSTORE_S3_ACCESS_KEY_ID": "id", "PDS_BLOBSTORE_S3_SECRET_ACCESS_KEY": "secret",
+            "PDS_BLOBSTORE_S3_UPLOAD_TIMEOUT_MS": "1234", "PDS_BLOBSTORE_S3_REQUEST_TIMEOUT_MS": "567",
+            "PDS_BLOB_UPLOAD_LIMIT": "42",
+        ])
+        let store = try configuration.resolvingBlobstore()
+        #expect(store.uploadLimit == 42)
+        guard case .s3(let s3) = store.backend else {
+            Issue.record("expected the S3 blobstore")
+            return
+        }
+        #expect(s3.bucket == "bucket" && s3.region == "eu-west-1" && s3.endpoint == "http://127.0.0.1:9000")
+        #expect(s3.forcePathStyle && s3.credentials.accessKeyID == "id" && s3.credentials.secretAccessKey == "secret")
+        #expect(s3.uploadTimeout == .milliseconds(1234) && s3.requestTimeout == .milliseconds(567))
+    }
+
+    @Test func s3CredentialsFallBackToAWSVariables() throws {
+        let configuration = try PDSConfiguration.fromEnvironment([
+            "PDS_BLOBSTORE_S3_BUCKET": "bucket", "AWS_REGION": "us-east-2", "AWS_ACCESS_KEY_ID": "aws-id",
+            "AWS_SECRET_ACCESS_KEY": "aws-secret",
+        ])
+        guard case .s3(let s3) = try configuration.resolvingBlobstore().backend else {
+            Issue.record("expected the S3 blobstore")
+            return
+        }
+        #expect(s3.region == "us-east-2" && s3.credentials.accessKeyID == "aws-id")
+    }
+
+    @Test func devModeDefaultsToTheDiskBlobstoreInTheDataDirectory() throws {
+        let configuration = try PDSConfiguration.fromEnvironment([
+            "PDS_DEV_MODE": "true", "PDS_DATA_DIRECTORY": "/tmp/pds-data",
+        ])
+        guard case .disk(let locations) = try configuration.resolvingBlobstore().backend else {
+            Issue.record("expected the disk blobstore")
+            return
+        }
+        #expect(locations.location.path == "/tmp/pds-data/blocks")
+        #expect(locations.tempLocation.path == "/tmp/pds-data/blocks/tempt")
+        #expect(configuration.blobs.tempGCGracePeriodMs == 86_400_000)
+        #expect(configuration.blobs.tempGCIntervalMs == 3_600_000)
+    }
+
+    @Test func outsideDevModeABlobstoreIsRequired() throws {
+        let configuration = try PDSConfiguration.fromEnvironment(["PDS_HOSTNAME": "pds.example.com"])
+        #expect {
+            try configuration.resolvingBlobstore()
+        } throws: { error in
+            (error as? PDSConfigurationError)?.description.contains("PDS_BLOBSTORE_DISK_LOCATION") == true
+        }
+    }
+
+    @Test func invalidBlobSettingsAreNamed() {
+        #expect {
+            try PDSConfiguration.fromEnvironment([
+                "PDS_BLOBSTORE_DISK_LOCATION": "/a", "PDS_BLOBSTORE_S3_BUCKET": "b",
+                "PDS_BLOB_TEMP_GC_GRACE_MS": "0", "PDS_BLOB_TEMP_GC_INTERVAL_MS": "soon",
+            ])
+        } throws: { error in
+            guard let error = error as? PDSConfigurationError else { return false }
+            return error.problems.count == 3 && error.description.contains("PDS_BLOBSTORE_S3_BUCKET")
+                && error.description.contains("PDS_BLOB_TEMP_GC_GRACE_MS")
+                && error.description.contains("PDS_BLOB_TEMP_GC_INTERVAL_MS")
+        }
+        #expect(throws: PDSConfigurationError.self) {
+            try PDSConfiguration.fromEnvironment([
+                "PDS_BLOBSTORE_S3_BUCKET": "b", "PDS_BLOBSTORE_S3_REGION": "r", "PDS_BLOBSTORE_S3_ACCESS_KEY_ID": "id",
+            ])
         }
     }
 }

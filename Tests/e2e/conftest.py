@@ -65,18 +65,23 @@ def start_server(data_dir: Path, extra_env: dict | None = None) -> Server:
     log = open(data_dir / "server.log", "ab")
     process = subprocess.Popen([str(_binary()), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    wait_until_answering(f"{url}/xrpc/_health", process, data_dir / "server.log")
+    return Server(url, data_dir, process)
+
+
+def wait_until_answering(url: str, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
+    """Waits until `url` answers 2xx; kills `process` and raises with its log if it exits or `seconds` pass."""
+    deadline = time.monotonic() + seconds
     while True:
         try:
-            if requests.get(f"{url}/xrpc/_health", timeout=1).ok:
-                break
+            if requests.get(url, timeout=1).ok:
+                return
         except requests.ConnectionError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError("pds did not start:\n" + (data_dir / "server.log").read_text())
+            raise RuntimeError(f"{process.args[0]} did not start:\n" + log.read_text())
         time.sleep(0.1)
-    return Server(url, data_dir, process)
 
 
 def stop_server(server: Server) -> None:

@@ -97,7 +97,29 @@ package struct BlobReader {
         try Int.fetchOne(db, sql: "SELECT count(DISTINCT blobCid) FROM record_blob") ?? 0
     }
 
-    /// Blobs referenced by records but never uploaded (`com.atproto.repo.listMissingBlobs`), in CID order.
+    /// Which of `keys` a `blob` row still holds as its temporary key (the others are orphaned uploads).
+    /// - Parameters:
+    ///   - keys: temporary keys found in the blobstore.
+    package func tempKeysInUse(_ keys: [String]) throws -> Set<String> {
+        var used = Set<String>()
+        var start = keys.startIndex
+        while start < keys.endIndex {
+            let batch = keys[start..<min(start + 500, keys.endIndex)]
+            let placeholders = Array(repeating: "?", count: batch.count).joined(separator: ",")
+            used.formUnion(
+                try String.fetchAll(
+                    db,
+                    sql: "SELECT tempKey FROM blob WHERE tempKey IN (\(placeholders))",
+                    arguments: StatementArguments(Array(batch))
+                )
+            )
+            start = batch.endIndex
+        }
+        return used
+    }
+
+    /// Blobs referenced by records but never uploaded (`com.atproto.repo.listMissingBlobs`), in CID order, each
+    /// once with one of the records referencing it (the first by URI), so a CID cursor pages without gaps.
     /// - Parameters:
     ///   - cursor: continue after this CID.
     ///   - limit: the page size.
@@ -105,10 +127,10 @@ package struct BlobReader {
         try Row.fetchAll(
             db,
             sql: """
-                SELECT record_blob.blobCid, record_blob.recordUri FROM record_blob
+                SELECT record_blob.blobCid, min(record_blob.recordUri) AS recordUri FROM record_blob
                 WHERE NOT EXISTS (SELECT 1 FROM blob WHERE blob.cid = record_blob.blobCid)
                 AND record_blob.blobCid > ?
-                ORDER BY record_blob.blobCid ASC LIMIT ?
+                GROUP BY record_blob.blobCid ORDER BY record_blob.blobCid ASC LIMIT ?
                 """,
             arguments: [cursor?.description ?? "", limit]
         ).map { (try $0.cid("blobCid", table: "record_blob"), try $0.uri("recordUri", table: "record_blob")) }

@@ -95,6 +95,25 @@ package struct BlobTransactor {
         return deleted
     }
 
+    /// Deletes the rows of temporary uploads created before `cutoff` that no record references (garbage collection of
+    /// uploads never claimed; taken-down rows are kept, so a taken-down blob can not be uploaded again).
+    /// - Parameters:
+    ///   - cutoff: an ISO-8601 time in the `createdAt` format (`YYYY-MM-DDTHH:MM:SS.sssZ`).
+    /// - Returns: The deleted rows' CIDs and temporary keys: the caller deletes their bytes.
+    package func deleteExpiredTempBlobs(createdBefore cutoff: String) throws -> [(cid: CID, tempKey: String)] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                DELETE FROM blob WHERE tempKey IS NOT NULL AND takedownRef IS NULL AND createdAt < ?
+                AND NOT EXISTS (SELECT 1 FROM record_blob WHERE record_blob.blobCid = blob.cid)
+                RETURNING cid, tempKey
+                """,
+            arguments: [cutoff]
+        )
+        return try rows.map { (try $0.cid("cid", table: "blob"), try $0.text("tempKey", table: "blob")) }
+            .sorted { $0.cid.description < $1.cid.description }
+    }
+
     /// Sets or clears a blob's takedown reference.
     /// - Parameters:
     ///   - cid: the blob.

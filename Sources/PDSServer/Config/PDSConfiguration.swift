@@ -15,6 +15,8 @@ package struct PDSConfiguration: Sendable {
     package var identity: Identity
     /// Secrets; missing ones are generated in dev mode (see ``PDSConfiguration/resolvingSecrets()``).
     package var secrets: Secrets
+    /// Blob storage (see ``PDSConfiguration/resolvingBlobstore()``).
+    package var blobs: Blobs
 
     /// Service settings.
     package struct Service: Sendable {
@@ -112,8 +114,9 @@ package struct PDSConfiguration: Sendable {
     /// Reads the configuration.
     /// - Parameters:
     ///   - reader: a reader scoped to `pds` (environment variables `PDS_*`).
+    ///   - environment: variables read by their own names: the S3 blobstore's `AWS_*` fallbacks.
     /// - Throws: `PDSConfigurationError` naming every invalid setting.
-    package init(reader: ConfigReader) throws {
+    package init(reader: ConfigReader, environment: [String: String] = [:]) throws {
         var problems: [String] = []
         let devMode = Self.bool(reader.string(forKey: "devMode")) ?? false
 
@@ -210,6 +213,10 @@ package struct PDSConfiguration: Sendable {
             disableSSRFProtection: Self.bool(reader.string(forKey: "disableSsrfProtection")) ?? devMode,
             enableDIDDocWithSession: Self.bool(reader.string(forKey: "enableDidDocWithSession")) ?? false
         )
+
+        self.blobs = Self.readBlobs(
+            reader: reader, environment: environment, devMode: devMode, dataDirectory: dataDirectory,
+            uploadLimit: blobUploadLimit, problems: &problems)
 
         self.secrets = Secrets(
             jwtSecret: reader.string(forKey: "jwtSecret", isSecret: true),

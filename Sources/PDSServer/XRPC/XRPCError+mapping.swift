@@ -20,6 +20,7 @@ extension XRPCError {
         case let error as PLCError: XRPCError(error)
         case let error as RepoError: XRPCError(error)
         case let error as ActorStoreError: XRPCError(error)
+        case let error as BlobStoreError: XRPCError(error)
         default: nil
         }
     }
@@ -90,6 +91,24 @@ extension XRPCError {
             self = .invalidRequest("Do not have authorization to set preferences: \(type)")
         case .invalidRecordURI(let uri): self = .invalidRequest("Invalid record URI: \(uri)")
         case .actorAlreadyExists, .repoAlreadyExists, .invalidKeyFile, .storeClosed, .corruptRow:
+            self = .internalServerError
+        }
+    }
+}
+
+extension XRPCError {
+    /// Blobstore failures: a missing blob is `BlobNotFound`, a timeout `UpstreamTimeout` (as the reference maps
+    /// upload timeouts); backend trouble is a generic 500 (logged).
+    init(_ error: BlobStoreError) {
+        switch error {
+        case .notFound: self = .blobNotFound()
+        case .tooLarge(let limit): self = .blobTooLarge(limit: limit)
+        case .rangeNotSatisfiable:
+            self = .init(status: .rangeNotSatisfiable, name: "InvalidRange", message: "Range not satisfiable")
+        case .timeout:
+            self = .init(
+                status: .gatewayTimeout, name: "UpstreamTimeout", message: "Blob storage did not answer in time")
+        case .invalidTempKey, .upstream, .invalidResponse, .unreachable, .invalidEndpoint, .io:
             self = .internalServerError
         }
     }

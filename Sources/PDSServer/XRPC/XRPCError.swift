@@ -53,13 +53,18 @@ package struct XRPCError: HTTPResponseError, Sendable, Equatable {
     }
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {
+        try response(adding: [:])
+    }
+
+    /// The error response with extra headers (for example `content-range` on a 416).
+    /// - Parameters:
+    ///   - headers: the extra headers.
+    package func response(adding headers: HTTPFields) throws -> Response {
         var body: [String: String] = ["error": name]
         if let message { body["message"] = message }
         let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
-        return Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data))
-        )
+        var fields: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        fields.append(contentsOf: headers)
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -28,7 +28,9 @@ extension ComAtprotoRepo {
         let prepared = try items.enumerated().map { index, item in
             try prepareApplyWrite(item, index: index, did: did, validate: validate)
         }
-        let (_, commit) = try await self.commit(did: did, swapCommit: swapCommit, logger: logger) { _ in
+        let (_, commit) = try await self.commit(
+            did: did, swapCommit: swapCommit, records: prepared.compactMap(\.write.record), logger: logger
+        ) { _ in
             (prepared.map { $0.write }, ())
         }
         let results: [LexValue] = prepared.map { write in

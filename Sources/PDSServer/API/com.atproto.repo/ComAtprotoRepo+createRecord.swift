@@ -26,7 +26,9 @@ extension ComAtprotoRepo {
         let prepared = try prepareRecordWrite(
             action: .create, did: did, collection: collection, rkey: rkey, record: record, validate: validate,
             swapRecord: nil)
-        let (_, commit) = try await self.commit(did: did, swapCommit: swapCommit, logger: logger) { txn in
+        let (_, commit) = try await self.commit(
+            did: did, swapCommit: swapCommit, records: [prepared.write.record].compactMap { $0 }, logger: logger
+        ) { txn in
             var writes: [RepoWrite] = []
             if validate != false, let value = prepared.write.record {
                 for uri in try txn.recordReader.backlinkConflicts(uri: prepared.uri, record: value) {

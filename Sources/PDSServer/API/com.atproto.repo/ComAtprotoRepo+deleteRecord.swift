@@ -23,7 +23,7 @@ extension ComAtprotoRepo {
         let did = try await authorizeWrite(request, repo: repo)
 
         let uri = ATURI(did: did, collection: collection, rkey: rkey)
-        let (_, commit) = try await self.commit(did: did, swapCommit: swapCommit, logger: logger) { txn in
+        let (_, commit) = try await self.commit(did: did, swapCommit: swapCommit, records: [], logger: logger) { txn in
             guard try txn.recordReader.currentRecordCID(uri: uri) != nil else { return ([], ()) }
             return ([.delete(collection, rkey, swapRecord: swapRecord.map { RepoWrite.Swap.cid($0) })], ())
         }

@@ -28,7 +28,9 @@ extension ComAtprotoRepo {
         let prepared = try prepareRecordWrite(
             action: .update, did: did, collection: collection, rkey: rkey, record: record, validate: validate,
             swapRecord: swapRecord)
-        let (_, commit) = try await self.commit(did: did, swapCommit: swapCommit, logger: logger) { txn in
+        let (_, commit) = try await self.commit(
+            did: did, swapCommit: swapCommit, records: [prepared.write.record].compactMap { $0 }, logger: logger
+        ) { txn in
             let current = try txn.recordReader.currentRecordCID(uri: prepared.uri)
             var write = prepared.write
             if let current {

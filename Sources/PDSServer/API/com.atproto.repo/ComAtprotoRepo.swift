@@ -12,8 +12,11 @@ import ServiceDB
 
 /// The `com.atproto.repo.*` methods (record writes and reads).
 ///
-/// Not served yet: `uploadBlob`, `importRepo`, `listMissingBlobs`. Records referencing blobs are accepted as they are
-/// (no blob bookkeeping yet).
+/// Blobs: `uploadBlob` streams an upload into the blobstore as a temporary blob; a record write that references it
+/// makes it permanent in the same commit (``PreparedBlobs``), and a write that drops the last reference deletes it.
+/// `listMissingBlobs` lists referenced blobs that were never uploaded (account migration).
+///
+/// Not served yet: `importRepo`.
 struct ComAtprotoRepo: Sendable {
     let services: PDSServices
 
@@ -37,6 +40,10 @@ struct ComAtprotoRepo: Sendable {
         router.get("\(prefix)getRecord") { request, _ in try await getRecord(request) }
         router.get("\(prefix)listRecords") { request, _ in try await listRecords(request) }
         router.get("\(prefix)describeRepo") { request, _ in try await describeRepo(request) }
+        router.post("\(prefix)uploadBlob") { request, context in
+            AuthHeaders.wrap(try await uploadBlob(request, logger: context.logger))
+        }
+        router.get("\(prefix)listMissingBlobs") { request, _ in AuthHeaders.wrap(try await listMissingBlobs(request)) }
     }
 }
 
@@ -135,39 +142,66 @@ extension ComAtprotoRepo {
     /// the `#commit` right after the actor transaction commits (still in the actor's critical section), then mirrors
     /// the root into `account.sqlite`.
     ///
+    /// The blobs `records` reference are claimed with the commit (``PreparedBlobs``): checked and moved to permanent
+    /// storage before the transaction, made permanent and associated inside it; blobs the writes dereference lose
+    /// their rows in it and their bytes after it. When a blob's row changes in between (a concurrent re-upload or
+    /// garbage collection), the whole write is prepared and run again, a few times at most.
+    ///
     /// A sequencing failure after the commit is durable is logged, not returned: the write happened, and the start-up
     /// reconcile emits a `#sync` for it.
+    /// - Parameters:
+    ///   - did: the repo.
+    ///   - swapCommit: the commit the caller expects to be current.
+    ///   - records: the records `body` may create or update (their blob references are prepared).
+    ///   - logger: where post-commit failures go.
+    ///   - body: decides the writes inside the transaction.
     /// - Returns: `body`'s value and the commit, or `nil` when `body` chose not to write.
     func commit<T: Sendable>(
-        did: DID, swapCommit: CID?, logger: Logger,
+        did: DID, swapCommit: CID?, records: [LexValue], logger: Logger,
         _ body: @escaping @Sendable (ActorStoreTransactor) throws -> (writes: [RepoWrite], result: T)
     ) async throws -> (result: T, commit: CommitData?) {
         let sequencer = services.sequencer
-        let outcome = try await services.actorStore.transact(did) { txn -> (T, CommitData?) in
-            let (writes, result) = try body(txn)
-            guard !writes.isEmpty else { return (result, nil) }
-            let commit = try txn.repo.processWrites(writes, swapCommit: swapCommit)
-            txn.afterCommit {
+        let blobs = services.blobs(of: did)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let prepared = try await blobs.prepareWrite(records: records)
+            let outcome: (T, CommitData?, [CID])
+            do {
+                outcome = try await services.actorStore.transact(did) { txn -> (T, CommitData?, [CID]) in
+                    let (writes, result) = try body(txn)
+                    guard !writes.isEmpty else { return (result, nil, []) }
+                    let commit = try txn.repo.processWrites(writes, swapCommit: swapCommit)
+                    let dereferenced = try prepared.apply(txn, writes: writes)
+                    txn.afterCommit {
+                        do {
+                            try sequencer.sequenceCommit(did: did, commit: commit)
+                        } catch {
+                            logger.error(
+                                "sequencing a commit failed; the start-up reconcile will emit a #sync",
+                                metadata: ["did": "\(did)", "rev": "\(commit.rev)", "error": "\(error)"])
+                        }
+                    }
+                    return (result, commit, dereferenced)
+                }
+            } catch is PreparedBlobs.Conflict where attempt < Self.blobClaimAttempts {
+                continue
+            }
+            if let commit = outcome.1 {
                 do {
-                    try sequencer.sequenceCommit(did: did, commit: commit)
+                    try await services.serviceDB.updateRepoRoot(did: did, cid: commit.cid, rev: commit.rev)
                 } catch {
-                    logger.error(
-                        "sequencing a commit failed; the start-up reconcile will emit a #sync",
-                        metadata: ["did": "\(did)", "rev": "\(commit.rev)", "error": "\(error)"])
+                    logger.warning(
+                        "updating the repo root mirror failed", metadata: ["did": "\(did)", "error": "\(error)"])
                 }
             }
-            return (result, commit)
+            await blobs.deleteDereferenced(outcome.2, logger: logger)
+            return (outcome.0, outcome.1)
         }
-        if let commit = outcome.1 {
-            do {
-                try await services.serviceDB.updateRepoRoot(did: did, cid: commit.cid, rev: commit.rev)
-            } catch {
-                logger.warning(
-                    "updating the repo root mirror failed", metadata: ["did": "\(did)", "error": "\(error)"])
-            }
-        }
-        return (outcome.0, outcome.1)
     }
+
+    /// How many times a write is prepared when blob rows keep changing under it.
+    static let blobClaimAttempts = 3
 
     /// `{cid, rev}` of a commit, as the write outputs report it.
     static func commitMeta(_ commit: CommitData) -> LexValue {

@@ -163,7 +163,7 @@ extension ComAtprotoServer {
             }
             return CreatedIdentity(did: did, repo: repo, didDoc: didDoc, reservedKeyName: reservedKeyName)
         } catch {
-            try? await services.actorStore.destroy(did)
+            try? await services.destroyActor(did)
             throw error
         }
     }
@@ -179,7 +179,7 @@ extension ComAtprotoServer {
                 logger.error("Rollback: tombstoning the DID failed", metadata: ["atproto.did": "\(did)"])
             }
         }
-        do { try await services.actorStore.destroy(did) } catch {
+        do { try await services.destroyActor(did) } catch {
             logger.error("Rollback: destroying the actor store failed", metadata: ["atproto.did": "\(did)"])
         }
     }

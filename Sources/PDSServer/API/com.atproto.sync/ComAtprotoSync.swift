@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import ServiceDB
 
-/// The `com.atproto.sync.*` methods: repo export for relays and the `subscribeRepos` firehose.
+/// The `com.atproto.sync.*` methods: repo and blob export for relays and migrations, and the `subscribeRepos` firehose.
 struct ComAtprotoSync: Sendable {
     let services: PDSServices
 
@@ -23,6 +23,7 @@ struct ComAtprotoSync: Sendable {
         router.get("\(prefix)listRepos") { request, _ in try await listRepos(request) }
         router.get("\(prefix)getRepoStatus") { request, _ in try await getRepoStatus(request) }
         router.get("\(prefix)listBlobs") { request, _ in try await listBlobs(request) }
+        router.get("\(prefix)getBlob") { request, _ in try await getBlob(request) }
     }
 
     /// Registers `subscribeRepos` on the WebSocket upgrade router.

@@ -1,10 +1,8 @@
+import ActorStore
 import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
-import Testing
-
-@testable import ActorStore
 
 #if canImport(Glibc)
 import Glibc
@@ -14,23 +12,25 @@ import Glibc
 /// port and stopped when the process exits, however it exits: it runs under a `sh` that kills it when its stdin
 /// pipe, held open only by this process, reaches end-of-file. It is killed with SIGKILL: moto's SIGTERM handler can
 /// leave it hanging while request threads live, and it holds nothing but in-memory state.
-enum MotoServer {
-    struct NotAvailable: Error, CustomStringConvertible {
-        var description: String
+package enum MotoServer {
+    /// `moto_server` could not be found or started.
+    package struct NotAvailable: Error, CustomStringConvertible {
+        package var description: String
     }
 
     /// The endpoint, for example `http://127.0.0.1:41234`.
-    static func endpoint() async throws -> String { try await shared.value }
+    package static func endpoint() async throws -> String { try await shared.value }
 
     private static let shared = Task<String, any Error> { try await start() }
 
-    /// The repository root, from this file's path (`Tests/ActorStoreTests/…`).
+    /// The repository root, from this file's path (`Sources/PDSTestSupport/…`).
     private static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
     }
 
-    static func binary() throws -> String {
+    /// The `moto_server` executable: the repository's `.venv`, else on `PATH`.
+    package static func binary() throws -> String {
         let venv = repositoryRoot.appendingPathComponent(".venv/bin/moto_server").path
         if FileManager.default.isExecutableFile(atPath: venv) { return venv }
         for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
@@ -102,7 +102,7 @@ enum MotoServer {
     /// A client for a fresh bucket of its own.
     /// - Parameters:
     ///   - partSize: the multipart part size.
-    static func freshBucket(partSize: Int = S3Client.Configuration.minimumPartSize) async throws -> S3Client {
+    package static func freshBucket(partSize: Int = S3Client.Configuration.minimumPartSize) async throws -> S3Client {
         let endpoint = try await endpoint()
         let client = try S3Client(
             configuration: S3Client.Configuration(
@@ -117,5 +117,18 @@ enum MotoServer {
         )
         try await client.createBucket()
         return client
+    }
+
+    /// The `PDS_BLOBSTORE_S3_*` variables that point a server at a fresh bucket of its own.
+    package static func freshBucketEnvironment() async throws -> [String: String] {
+        let client = try await freshBucket()
+        return [
+            "PDS_BLOBSTORE_S3_BUCKET": client.configuration.bucket,
+            "PDS_BLOBSTORE_S3_REGION": client.configuration.region,
+            "PDS_BLOBSTORE_S3_ENDPOINT": try await endpoint(),
+            "PDS_BLOBSTORE_S3_FORCE_PATH_STYLE": "true",
+            "PDS_BLOBSTORE_S3_ACCESS_KEY_ID": "testing",
+            "PDS_BLOBSTORE_S3_SECRET_ACCESS_KEY": "testing",
+        ]
     }
 }

@@ -171,6 +171,7 @@ let package = Package(
             dependencies: [
                 "PDSServer", "PDSTestSupport", "ATCore", "ATCrypto", "ATRepo", "ActorStore", "ServiceDB", "Sequencer",
                 "Identity",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -38,6 +38,8 @@ package final class PDSServices: Sendable {
     package let didCacheRefresher: DIDCacheRefresher
     /// `sequencer.sqlite`: the global event sequence behind the firehose.
     package let sequencer: Sequencer
+    /// Emits the `#sync` a durable commit lost (start-up, before the next write, and in the background).
+    package let reconciler: RepoReconciler
     /// Record keys for records created without one (one generator, so keys from this process strictly increase).
     package let tidGenerator = TIDGenerator()
 
@@ -68,6 +70,7 @@ package final class PDSServices: Sendable {
                 databaseURL: URL(fileURLWithPath: storage.sequencerDBLocation),
                 backfillLimit: .milliseconds(storage.repoBackfillLimitMs)),
             logger: logger)
+        reconciler = RepoReconciler(actorStore: actorStore, sequencer: sequencer, serviceDB: serviceDB, logger: logger)
         plcRotationKey = secrets.plcRotationKey
         tokens = SessionTokens(jwtSecret: secrets.jwtSecret, serviceDID: configuration.service.did)
 
@@ -102,7 +105,7 @@ package final class PDSServices: Sendable {
     }
 
     /// The long-running services to add to the application's service group.
-    package var backgroundServices: [any Service] { [didCacheRefresher, sequencer] }
+    package var backgroundServices: [any Service] { [didCacheRefresher, sequencer, reconciler] }
 
     /// The DID document of `did`: from the embedded directory in-process when it holds did:plc identities, else
     /// through the resolver (and its cache).

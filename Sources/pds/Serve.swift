@@ -16,6 +16,9 @@ extension PDSCommand {
                 missing secrets are generated once and kept in <data>/dev-secrets.json, and without \
                 PDS_DID_PLC_URL an embedded PLC directory runs in-process at <public URL>/plc. Outside dev \
                 mode PDS_JWT_SECRET, PDS_ADMIN_PASSWORD and PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX are required.
+
+                Before accepting requests, every active account's repo is compared with the firehose and a #sync \
+                is emitted for any commit whose event was lost (a crash between the two).
                 """
         )
 
@@ -63,6 +66,8 @@ extension PDSCommand {
                     "Embedded PLC directory running in-process",
                     metadata: ["plc.url": "\(configuration.service.publicURL)\(PDSServices.embeddedPLCPath)"])
             }
+            // Before accepting requests: announce every durable commit whose firehose event was lost (DESIGN §4).
+            try await services.reconciler.reconcileAll()
             let app = buildApplication(services: services, logger: logger)
             try await app.runService()
         }

@@ -135,15 +135,18 @@ extension ComAtprotoRepo {
     /// the `#commit` right after the actor transaction commits (still in the actor's critical section), then mirrors
     /// the root into `account.sqlite`.
     ///
-    /// A sequencing failure after the commit is durable is logged, not returned: the write happened, and the start-up
-    /// reconcile emits a `#sync` for it.
+    /// A sequencing failure after the commit is durable is logged, not returned: the write happened. The actor is
+    /// marked pending with the ``RepoReconciler``, which emits a `#sync` of it in the background or, at the latest,
+    /// first thing in the actor's next write (before `processWrites`).
     /// - Returns: `body`'s value and the commit, or `nil` when `body` chose not to write.
     func commit<T: Sendable>(
         did: DID, swapCommit: CID?, logger: Logger,
         _ body: @escaping @Sendable (ActorStoreTransactor) throws -> (writes: [RepoWrite], result: T)
     ) async throws -> (result: T, commit: CommitData?) {
         let sequencer = services.sequencer
+        let reconciler = services.reconciler
         let outcome = try await services.actorStore.transact(did) { txn -> (T, CommitData?) in
+            try reconciler.reconcileIfPending(txn)
             let (writes, result) = try body(txn)
             guard !writes.isEmpty else { return (result, nil) }
             let commit = try txn.repo.processWrites(writes, swapCommit: swapCommit)
@@ -152,8 +155,9 @@ extension ComAtprotoRepo {
                     try sequencer.sequenceCommit(did: did, commit: commit)
                 } catch {
                     logger.error(
-                        "sequencing a commit failed; the start-up reconcile will emit a #sync",
+                        "sequencing a commit failed; a #sync will announce it",
                         metadata: ["did": "\(did)", "rev": "\(commit.rev)", "error": "\(error)"])
+                    reconciler.markPending(did)
                 }
             }
             return (result, commit)

@@ -40,6 +40,8 @@ package final class PDSServices: Sendable {
     package let sequencer: Sequencer
     /// Emits the `#sync` a durable commit lost (start-up, before the next write, and in the background).
     package let reconciler: RepoReconciler
+    /// Asks `PDS_CRAWLERS` to crawl this PDS after new events.
+    package let crawlers: Crawlers
     /// Record keys for records created without one (one generator, so keys from this process strictly increase).
     package let tidGenerator = TIDGenerator()
 
@@ -71,6 +73,9 @@ package final class PDSServices: Sendable {
                 backfillLimit: .milliseconds(storage.repoBackfillLimitMs)),
             logger: logger)
         reconciler = RepoReconciler(actorStore: actorStore, sequencer: sequencer, serviceDB: serviceDB, logger: logger)
+        crawlers = Crawlers(
+            hostname: configuration.service.hostname, crawlers: configuration.service.crawlers, sequencer: sequencer,
+            logger: logger)
         plcRotationKey = secrets.plcRotationKey
         tokens = SessionTokens(jwtSecret: secrets.jwtSecret, serviceDID: configuration.service.did)
 
@@ -105,7 +110,9 @@ package final class PDSServices: Sendable {
     }
 
     /// The long-running services to add to the application's service group.
-    package var backgroundServices: [any Service] { [didCacheRefresher, sequencer, reconciler] }
+    package var backgroundServices: [any Service] {
+        [didCacheRefresher, sequencer, reconciler] + (crawlers.crawlers.isEmpty ? [] : [crawlers])
+    }
 
     /// The DID document of `did`: from the embedded directory in-process when it holds did:plc identities, else
     /// through the resolver (and its cache).

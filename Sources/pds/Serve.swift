@@ -18,7 +18,9 @@ extension PDSCommand {
                 mode PDS_JWT_SECRET, PDS_ADMIN_PASSWORD and PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX are required.
 
                 Before accepting requests, every active account's repo is compared with the firehose and a #sync \
-                is emitted for any commit whose event was lost (a crash between the two).
+                is emitted for any commit whose event was lost (a crash between the two). PDS_CRAWLERS \
+                (comma-separated relay URLs) are asked to crawl this host (PDS_HOSTNAME) after new events, at most \
+                once per 20 minutes.
                 """
         )
 

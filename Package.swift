@@ -134,8 +134,9 @@ let package = Package(
         .executableTarget(
             name: "pds-bench",
             dependencies: [
-                "ATCore", "ATCrypto", "ATRepo", "ActorStore", "SQLiteSupport",
+                "ATCore", "ATCrypto", "ATRepo", "ActorStore", "SQLiteSupport", "PDSServer", "ServiceDB", "Sequencer",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -37,71 +37,67 @@ import Testing
         return logger
     }
 
-    /// Runs `body` with two live relays and their base URLs.
-    static func withRelays(_ body: @Sendable ([Relay], [String]) async throws -> Void) async throws {
-        let relays = [Relay(), Relay()]
-        try await relays[0].application().test(.live) { first in
-            try await relays[1].application().test(.live) { second in
-                let urls = [first, second].map { "http://127.0.0.1:\($0.port!)" }
-                try await body(relays, urls)
-            }
-        }
-    }
-
-    @Test func theFirstEventRequestsOneCrawlPerRelayAndLaterOnesWithinTheWindowNone() async throws {
+    /// Runs `body` with a fresh sequencer, two live relays and their base URLs.
+    static func withRelays(_ body: @Sendable (Sequencer, [Relay], [String]) async throws -> Void) async throws {
         try await withTemporaryDirectory { dir in
             let sequencer = try Sequencer(
                 configuration: .init(databaseURL: dir.appendingPathComponent("sequencer.sqlite")),
                 logger: Self.quietLogger)
-            try await Self.withRelays { relays, urls in
-                let crawlers = Crawlers(
-                    hostname: "pds.example.com", crawlers: urls, sequencer: sequencer, logger: Self.quietLogger)
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await crawlers.run() }
-                    // The service subscribes asynchronously: sequence until it has seen an event.
-                    try await RepoReconcilerTests.eventually("the notifier to follow the sequencer") {
-                        let seq = try sequencer.sequenceIdentity(did: try DID("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"))
-                        try await Task.sleep(for: .milliseconds(10))
-                        return crawlers.newestEventSeen >= seq
-                    }
-                    try await RepoReconcilerTests.eventually("one request per relay") {
-                        relays.allSatisfy { $0.received.count == 1 }
-                    }
-                    var last: Int64 = 0
-                    for _ in 0..<5 {
-                        last = try sequencer.sequenceIdentity(did: try DID("did:plc:bbbbbbbbbbbbbbbbbbbbbbbb"))
-                    }
-                    try await RepoReconcilerTests.eventually("the notifier to see every event") {
-                        crawlers.newestEventSeen == last
-                    }
-                    for relay in relays {
-                        #expect(relay.received.count == 1)
-                        let json = try JSONSerialization.jsonObject(with: Data((relay.received.first ?? "").utf8))
-                        #expect(json as? [String: String] == ["hostname": "pds.example.com"])
-                    }
-                    group.cancelAll()
+            let relays = [Relay(), Relay()]
+            try await relays[0].application().test(.live) { first in
+                try await relays[1].application().test(.live) { second in
+                    let urls = [first, second].map { "http://127.0.0.1:\($0.port!)" }
+                    try await body(sequencer, relays, urls)
                 }
             }
         }
     }
 
-    @Test func anotherRoundOnceTheIntervalHasPassedAndFailuresAreOnlyLogged() async throws {
-        try await withTemporaryDirectory { dir in
-            let sequencer = try Sequencer(
-                configuration: .init(databaseURL: dir.appendingPathComponent("sequencer.sqlite")),
-                logger: Self.quietLogger)
-            try await Self.withRelays { relays, urls in
-                // Port 1 on loopback refuses connections (the HTTP client retries until the request deadline): that
-                // relay's failure must not affect the others.
-                let crawlers = Crawlers(
-                    hostname: "pds.example.com", crawlers: urls + ["http://127.0.0.1:1"], sequencer: sequencer,
-                    interval: .milliseconds(50), timeout: .seconds(2), logger: Self.quietLogger)
-                #expect(await crawlers.notifyOfUpdate())
-                #expect(relays.map(\.received.count) == [1, 1])
-                try await Task.sleep(for: .milliseconds(60))
-                #expect(await crawlers.notifyOfUpdate())
-                #expect(relays.map(\.received.count) == [2, 2])
+    @Test func theFirstEventRequestsOneCrawlPerRelayAndLaterOnesWithinTheWindowNone() async throws {
+        try await Self.withRelays { sequencer, relays, urls in
+            let crawlers = Crawlers(
+                hostname: "pds.example.com", crawlers: urls, sequencer: sequencer, logger: Self.quietLogger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await crawlers.run() }
+                // The service subscribes asynchronously: sequence until it has seen an event.
+                try await RepoReconcilerTests.eventually("the notifier to follow the sequencer") {
+                    let seq = try sequencer.sequenceIdentity(did: try DID("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"))
+                    try await Task.sleep(for: .milliseconds(10))
+                    return crawlers.newestEventSeen >= seq
+                }
+                try await RepoReconcilerTests.eventually("one request per relay") {
+                    relays.allSatisfy { $0.received.count == 1 }
+                }
+                var last: Int64 = 0
+                for _ in 0..<5 {
+                    last = try sequencer.sequenceIdentity(did: try DID("did:plc:bbbbbbbbbbbbbbbbbbbbbbbb"))
+                }
+                try await RepoReconcilerTests.eventually("the notifier to see every event") {
+                    crawlers.newestEventSeen == last
+                }
+                for relay in relays {
+                    #expect(relay.received.count == 1)
+                    let json = try JSONSerialization.jsonObject(with: Data((relay.received.first ?? "").utf8))
+                    #expect(json as? [String: String] == ["hostname": "pds.example.com"])
+                }
+                group.cancelAll()
             }
+        }
+    }
+
+    @Test func anotherRoundOnceTheIntervalHasPassedAndFailuresAreOnlyLogged() async throws {
+        try await Self.withRelays { sequencer, relays, urls in
+            // Port 1 on loopback refuses connections (the HTTP client retries until the request deadline): that
+            // relay's failure must not affect the others.
+            let crawlers = Crawlers(
+                hostname: "pds.example.com", crawlers: urls + ["http://127.0.0.1:1"], sequencer: sequencer,
+                interval: .milliseconds(50), timeout: .seconds(2), logger: Self.quietLogger)
+            #expect(await crawlers.notifyOfUpdate())
+            #expect(relays.map(\.received.count) == [1, 1])
+            try await Task.sleep(for: .milliseconds(60))
+            #expect(await crawlers.notifyOfUpdate())
+            #expect(relays.map(\.received.count) == [2, 2])
+
             let none = Crawlers(
                 hostname: "pds.example.com", crawlers: [], sequencer: sequencer, logger: Self.quietLogger)
             #expect(await !none.notifyOfUpdate())

@@ -77,6 +77,7 @@ package final class Crawlers: Service, Sendable {
                     break  // the sequencer shut down, or the task was cancelled
                 } catch {
                     logger.warning("Crawler notifier fell behind the event stream", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .seconds(1))
                 }
             }
             group.cancelAll()

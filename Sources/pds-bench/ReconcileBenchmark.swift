@@ -13,7 +13,7 @@ import ServiceDB
 /// line per figure.
 ///
 /// - `reconcile.clean.c<n>`: every repo already announced, `n` actors checked at once (the normal restart).
-/// - `reconcile.lost`: every account has one durable commit whose event was lost, so every account gets a `#sync`.
+/// - `reconcile.lost.c8`: every account has one durable commit whose event was lost, so every account gets a `#sync`.
 ///
 /// Accounts are made directly through the stores (no scrypt, no HTTP): a genesis commit and its creation events.
 func runReconcileBenchmark() async throws {
@@ -22,12 +22,15 @@ func runReconcileBenchmark() async throws {
     defer { try? FileManager.default.removeItem(at: root) }
     var logger = Logger(label: "reconcile-bench")
     logger.logLevel = .warning
-    let configuration = try PDSConfiguration.fromEnvironment([
-        "PDS_DEV_MODE": "true", "PDS_DATA_DIRECTORY": root.path, "PDS_ACTOR_STORE_CACHE_SIZE": "2000",
-    ])
-    func restart() throws -> PDSServices { try PDSServices(configuration: configuration, logger: logger) }
+    // As `pds serve`: the handle cache is sized to the raised file-descriptor limit.
+    let configuration = try PDSConfiguration.fromEnvironment(["PDS_DEV_MODE": "true", "PDS_DATA_DIRECTORY": root.path])
+    var services = try PDSServices(configuration: configuration, logger: logger)
+    /// Closes every actor handle and opens fresh services on the same data directory.
+    func restart() async throws -> PDSServices {
+        await services.actorStore.close()
+        return try PDSServices(configuration: configuration, logger: logger)
+    }
 
-    var services = try restart()
     var dids: [DID] = []
     let seeding = try await ContinuousClock().measure {
         for n in 0..<count {
@@ -48,7 +51,7 @@ func runReconcileBenchmark() async throws {
     print("reconcile.accounts           \(count) (seeded in \(format(seeding)))")
 
     for concurrency in [1, 4, 8] {
-        services = try restart()
+        services = try await restart()
         let summary = try await services.reconciler.reconcileAll(concurrency: concurrency)
         precondition(summary.checked == count && summary.synced == 0 && summary.failed == 0, "\(summary)")
         print("reconcile.clean.c\(concurrency)          \(format(summary.duration))")
@@ -62,7 +65,7 @@ func runReconcileBenchmark() async throws {
                 [.create(try NSID("com.example.note"), try RecordKey("lost"), record)], swapCommit: nil)
         }
     }
-    services = try restart()
+    services = try await restart()
     let lost = try await services.reconciler.reconcileAll()
     precondition(lost.synced == count && lost.failed == 0, "\(lost)")
     print(

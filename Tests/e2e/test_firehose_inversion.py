@@ -5,12 +5,13 @@ exactly `prevData`, revs increase and `since` chains to the previous commit."""
 import threading
 
 import requests
-from atproto import Client, models
+from atproto import models
 from websockets.sync.client import connect
 
 from conftest import start_server, stop_server
 from repo_verify import RepoChain, decode_frame, invert_commit_frame, signing_key
-from test_accounts import bearer, invite, new_handle
+from test_accounts import bearer
+from test_repo import sdk_client
 
 
 class Consumer(threading.Thread):
@@ -47,17 +48,6 @@ class Consumer(threading.Thread):
             self.ready.set()
 
 
-def sdk_account(pds) -> tuple[Client, str]:
-    handle = new_handle()
-    password = "correct horse battery staple"
-    Client(base_url=pds.url).com.atproto.server.create_account(
-        models.ComAtprotoServerCreateAccount.Data(
-            handle=handle, email=f"{handle}@example.com", password=password, invite_code=invite(pds)))
-    client = Client(base_url=pds.url)
-    client.login(handle, password, fetch_bsky_profile=False)
-    return client, client._session.did
-
-
 def test_every_commit_frame_inverts_to_prev_data(tmp_path):
     pds = start_server(tmp_path)
     try:
@@ -65,8 +55,8 @@ def test_every_commit_frame_inverts_to_prev_data(tmp_path):
         consumer.start()
         assert consumer.ready.wait(30) and consumer.error is None, consumer.error
 
-        client, did = sdk_account(pds)
-        other, other_did = sdk_account(pds)
+        client, did, _ = sdk_client(pds)
+        other, other_did, _ = sdk_client(pds)
         token = client._session.access_jwt
         repo = client.com.atproto.repo
 

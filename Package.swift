@@ -135,8 +135,9 @@ let package = Package(
         .executableTarget(
             name: "pds-bench",
             dependencies: [
-                "ATCore", "ATCrypto", "ATRepo", "ActorStore", "SQLiteSupport",
+                "ATCore", "ATCrypto", "ATRepo", "ActorStore", "SQLiteSupport", "PDSServer", "ServiceDB", "Sequencer",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -178,6 +179,7 @@ let package = Package(
             dependencies: [
                 "PDSServer", "PDSTestSupport", "ATCore", "ATCrypto", "ATRepo", "ActorStore", "ServiceDB", "Sequencer",
                 "Identity",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

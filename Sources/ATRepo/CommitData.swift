@@ -21,7 +21,7 @@ package struct CommitData: Sendable {
     package var relevantBlocks: BlockMap
     /// Blocks that the new state no longer references: the previous commit, replaced MST nodes, and record blocks
     /// no written path
-    /// refers to any more (see ``Repo/formatCommit(_:keypair:revs:isRecordReferenced:)``).
+    /// refers to any more (see ``Repo/formatCommit(_:keypair:revs:revFloor:isRecordReferenced:)``).
     package var removedCIDs: [CID]
     /// The ops, in write order.
     package var ops: [RepoOp]

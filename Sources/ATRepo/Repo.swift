@@ -101,12 +101,13 @@ package struct Repo {
     ///   - writes: the writes, applied in order.
     ///   - keypair: the signing key.
     ///   - revs: the revision source.
+    ///   - revFloor: a revision the new one must also exceed (see ``formatResign(keypair:after:revs:)``).
     ///   - isRecordReferenced: tells whether a record CID is still used by a path that this commit does not
     ///     write (two records with identical content share a block). When `nil`, the new tree is scanned, which
     ///     costs O(n) and only happens when a write drops a record CID; a store with a record index should answer
     ///     from it instead.
     package func formatCommit(
-        _ writes: [RepoWrite], keypair: some Keypair, revs: TIDGenerator = Repo.revisions,
+        _ writes: [RepoWrite], keypair: some Keypair, revs: TIDGenerator = Repo.revisions, revFloor: TID? = nil,
         isRecordReferenced: ((CID) throws -> Bool)? = nil
     ) throws -> CommitData {
         var tree = data
@@ -135,7 +136,7 @@ package struct Repo {
             }
         }
         let diff = try MST.diff(from: data, to: tree)
-        let rev = revs.next(after: commit.rev)
+        let rev = revs.next(after: max(commit.rev, revFloor ?? commit.rev))
         let newCommit = try Commit.sign(did: commit.did, data: tree.rootCID, rev: rev, keypair: keypair)
         let commitBytes = newCommit.bytes
         let commitCID = CID.dagCBOR(hashing: commitBytes)
@@ -184,12 +185,16 @@ package struct Repo {
         return (try Repo.load(storage: storage, cid: commitData.cid), commitData)
     }
 
-    /// A new signed commit over the same data (for example after a signing key rotation).
+    /// A new signed commit over the same data (for example after a signing key rotation, or to move a repo restored
+    /// from an older backup past the revision the firehose last announced).
     /// - Parameters:
     ///   - keypair: the signing key.
+    ///   - floor: a revision the new one must exceed besides the current one (the last announced revision).
     ///   - revs: the revision source.
-    package func formatResign(keypair: some Keypair, revs: TIDGenerator = Repo.revisions) throws -> CommitData {
-        try formatCommit([], keypair: keypair, revs: revs)
+    package func formatResign(
+        keypair: some Keypair, after floor: TID? = nil, revs: TIDGenerator = Repo.revisions
+    ) throws -> CommitData {
+        try formatCommit([], keypair: keypair, revs: revs, revFloor: floor)
     }
 
     /// The default revision source.

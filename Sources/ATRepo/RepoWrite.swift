@@ -16,7 +16,7 @@ package struct RepoWrite: Hashable, Sendable {
     /// The record (`nil` for deletes).
     package var record: LexValue?
     /// The record the writer expects to find at the path before the write (`swapRecord`); `nil` for no check.
-    /// Checked by the store that applies the write, not by ``Repo/formatCommit(_:keypair:revs:isRecordReferenced:)``.
+    /// Checked by the store that applies the write, not by ``Repo/formatCommit(_:keypair:revs:revFloor:isRecordReferenced:)``.
     package var swapRecord: Swap?
 
     /// A `swapRecord` expectation.

@@ -39,6 +39,10 @@ package final class PDSServices: Sendable {
     package let didCacheRefresher: DIDCacheRefresher
     /// `sequencer.sqlite`: the global event sequence behind the firehose.
     package let sequencer: Sequencer
+    /// Emits the `#sync` a durable commit lost (start-up, before the next write, and in the background).
+    package let reconciler: RepoReconciler
+    /// Asks `PDS_CRAWLERS` to crawl this PDS after new events.
+    package let crawlers: Crawlers
     /// Record keys for records created without one (one generator, so keys from this process strictly increase).
     package let tidGenerator = TIDGenerator()
     /// The blobstore of each actor (`PDS_BLOBSTORE_*`).
@@ -87,6 +91,10 @@ package final class PDSServices: Sendable {
             configuration: .init(
                 databaseURL: URL(fileURLWithPath: storage.sequencerDBLocation),
                 backfillLimit: .milliseconds(storage.repoBackfillLimitMs)),
+            logger: logger)
+        reconciler = RepoReconciler(actorStore: actorStore, sequencer: sequencer, serviceDB: serviceDB, logger: logger)
+        crawlers = Crawlers(
+            hostname: configuration.service.hostname, crawlers: configuration.service.crawlers, sequencer: sequencer,
             logger: logger)
         plcRotationKey = secrets.plcRotationKey
         tokens = SessionTokens(jwtSecret: secrets.jwtSecret, serviceDID: configuration.service.did)
@@ -150,7 +158,8 @@ package final class PDSServices: Sendable {
     /// services stop in reverse order, so it stops after everything that may still use it.
     package var backgroundServices: [any Service] {
         var services: [any Service] = blobstoreHTTPClient.map { [HTTPClientShutdown(client: $0)] } ?? []
-        services += [didCacheRefresher, sequencer]
+        services += [didCacheRefresher, sequencer, reconciler]
+        if !crawlers.crawlers.isEmpty { services.append(crawlers) }
         if configuration.blobs.tempGCIntervalMs > 0 { services.append(blobTempCollector) }
         return services
     }

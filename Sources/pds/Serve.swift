@@ -22,6 +22,11 @@ extension PDSCommand {
                 Our extension (not in the reference PDS): blob uploads no record references are deleted once \
                 older than PDS_BLOB_TEMP_GC_GRACE_MS (default 86400000, one day), swept every \
                 PDS_BLOB_TEMP_GC_INTERVAL_MS (default 3600000; 0 disables the sweep).
+
+                Before accepting requests, every active account's repo is compared with the firehose and a #sync \
+                is emitted for any commit whose event was lost (a crash between the two). PDS_CRAWLERS \
+                (comma-separated relay URLs) are asked to crawl this host (PDS_HOSTNAME) after new events, at most \
+                once per 20 minutes.
                 """
         )
 
@@ -69,6 +74,8 @@ extension PDSCommand {
                     "Embedded PLC directory running in-process",
                     metadata: ["plc.url": "\(configuration.service.publicURL)\(PDSServices.embeddedPLCPath)"])
             }
+            // Before accepting requests: announce every durable commit whose firehose event was lost (DESIGN §4).
+            try await services.reconciler.reconcileAll()
             let app = buildApplication(services: services, logger: logger)
             try await app.runService()
         }

@@ -129,6 +129,23 @@ import Testing
         }
     }
 
+    @Test func resignKeepsTheDataAndClearsTheFloor() throws {
+        let (repo, _) = try Self.makeRepo(records: 5)
+        let past = TIDGenerator(clockID: 3) { 1_000_000_000_000_000 }
+        // A revision announced by a newer state the store no longer has (a restore from an older backup).
+        let announced = TIDGenerator(clockID: 4) { 4_000_000_000_000_000 }.next()
+        let resigned = try repo.formatResign(keypair: TestRepo.keypair, after: announced, revs: past)
+        #expect(resigned.rev > announced)
+        #expect(resigned.since == repo.commit.rev)
+        #expect(resigned.data == repo.data.rootCID)
+        #expect(resigned.prevData == repo.data.rootCID)
+        #expect(resigned.ops.isEmpty)
+        #expect(resigned.removedCIDs == [repo.cid])
+        #expect(resigned.newBlocks.cids == [resigned.cid])
+        let commit = try Commit(bytes: try #require(resigned.newBlocks[resigned.cid]))
+        #expect(commit.verifySignature(with: TestRepo.keypair.publicKey))
+    }
+
     @Test(arguments: [0, 1, 250])
     func exportImportRoundTrip(records: Int) throws {
         let (repo, _) = try Self.makeRepo(records: records)

@@ -16,6 +16,7 @@ import Testing
         #expect(configuration.service.blobUploadLimit == 5_242_880)
         #expect(configuration.service.devMode == false)
         #expect(configuration.storage.maxSubscriptionBuffer == 500)
+        #expect(configuration.service.crawlers.isEmpty)
     }
 
     @Test(arguments: [
@@ -30,6 +31,7 @@ import Testing
         ("PDS_VERSION", "1.2.3"),
         ("PDS_CONTACT_EMAIL_ADDRESS", "x@example.com"),
         ("PDS_MAX_SUBSCRIPTION_BUFFER", "42"),
+        ("PDS_CRAWLERS", "https://bsky.network,http://relay.local:2470"),
     ])
     func readsReferenceVariableNames(name: String, value: String) throws {
         let configuration = try PDSConfiguration.fromEnvironment([name: value])
@@ -46,6 +48,7 @@ import Testing
             case "PDS_VERSION": configuration.service.version
             case "PDS_CONTACT_EMAIL_ADDRESS": configuration.service.contactEmailAddress ?? ""
             case "PDS_MAX_SUBSCRIPTION_BUFFER": String(configuration.storage.maxSubscriptionBuffer)
+            case "PDS_CRAWLERS": configuration.service.crawlers.joined(separator: ",")
             default: ""
             }
         #expect(observed == value)
@@ -154,6 +157,20 @@ import Testing
             try PDSConfiguration.fromEnvironment([
                 "PDS_BLOBSTORE_S3_BUCKET": "b", "PDS_BLOBSTORE_S3_REGION": "r", "PDS_BLOBSTORE_S3_ACCESS_KEY_ID": "id",
             ])
+        }
+    }
+
+    @Test func crawlersAreAListOfHTTPURLs() throws {
+        let configuration = try PDSConfiguration.fromEnvironment([
+            "PDS_CRAWLERS": " https://bsky.network/ ,, http://127.0.0.1:8080 "
+        ])
+        #expect(configuration.service.crawlers == ["https://bsky.network", "http://127.0.0.1:8080"])
+        #expect(try PDSConfiguration.fromEnvironment(["PDS_CRAWLERS": ""]).service.crawlers.isEmpty)
+        #expect {
+            try PDSConfiguration.fromEnvironment(["PDS_CRAWLERS": "https://bsky.network,bsky.network,ftp://x"])
+        } throws: { error in
+            guard let error = error as? PDSConfigurationError else { return false }
+            return error.problems.count == 2 && error.problems.allSatisfy { $0.contains("PDS_CRAWLERS") }
         }
     }
 }

@@ -23,24 +23,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from repo_verify import SECP256K1_ORDER, secp256k1_key
+
 ROOT = Path(__file__).resolve().parents[2]
-SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
-B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-
-
-def _b58decode(text: str) -> bytes:
-    n = 0
-    for ch in text:
-        n = n * 58 + B58.index(ch)
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return b"\x00" * (len(text) - len(text.lstrip("1"))) + body
-
-
-def _secp256k1_key(did_key: str) -> ec.EllipticCurvePublicKey:
-    assert did_key.startswith("did:key:z")
-    raw = _b58decode(did_key[len("did:key:z"):])
-    assert raw[:2] == b"\xe7\x01", "expected a secp256k1-pub multicodec"
-    return ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256K1(), raw[2:])
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +69,7 @@ def test_car_blocks_and_commit(fixture):
     assert len(sig) == 64
     r, s = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:], "big")
     assert s <= SECP256K1_ORDER // 2, "signature must be low-S"
-    key = _secp256k1_key(summary["signingKey"])
+    key = secp256k1_key(summary["signingKey"])
     key.verify(encode_dss_signature(r, s), encode_dag_cbor(unsigned), ec.ECDSA(hashes.SHA256()))
     with pytest.raises(InvalidSignature):
         tampered = dict(unsigned, rev="2222222222222")

@@ -65,7 +65,7 @@ package struct RepoTransactor {
     /// 3. each write's `swapRecord`, when given, must match the record index (taken-down records included): a
     ///    create needs ``RepoWrite/Swap/absent`` and no record, an update or delete needs
     ///    ``RepoWrite/Swap/cid(_:)`` equal to the current record;
-    /// 4. ATRepo's ``Repo/formatCommit(_:keypair:revs:isRecordReferenced:)`` builds and signs the commit with the
+    /// 4. ATRepo's ``Repo/formatCommit(_:keypair:revs:revFloor:isRecordReferenced:)`` builds and signs the commit with the
     ///    actor's key, asking the record index whether a dropped record block is still used elsewhere;
     /// 5. the relevant blocks must fit in ``maxCommitBytes``;
     /// 6. the blocks are stored with the new revision, removed blocks deleted, and `repo_root` moved;

@@ -42,6 +42,9 @@ package struct PDSConfiguration: Sendable {
         package var contactEmailAddress: String?
         /// - `pds.blobUploadLimit` → `PDS_BLOB_UPLOAD_LIMIT` (default 5 MiB)
         package var blobUploadLimit: Int
+        /// - `pds.crawlers` → `PDS_CRAWLERS`: comma-separated relay base URLs (`http`/`https`, trailing `/`
+        ///   dropped) asked to crawl this PDS after new events, at most once per 20 minutes (default none)
+        package var crawlers: [String]
     }
 
     /// Storage settings.
@@ -145,6 +148,13 @@ package struct PDSConfiguration: Sendable {
             }
         }
 
+        let crawlers = Self.list(reader.string(forKey: "crawlers")).map {
+            $0.hasSuffix("/") ? String($0.dropLast()) : $0
+        }
+        for crawler in crawlers where !Self.isHTTPURL(crawler) {
+            problems.append("PDS_CRAWLERS entries must be http(s) URLs, got '\(crawler)'")
+        }
+
         self.service = Service(
             port: port,
             hostname: hostname,
@@ -156,7 +166,8 @@ package struct PDSConfiguration: Sendable {
             privacyPolicyURL: reader.string(forKey: "privacyPolicyUrl"),
             termsOfServiceURL: reader.string(forKey: "termsOfServiceUrl"),
             contactEmailAddress: reader.string(forKey: "contactEmailAddress"),
-            blobUploadLimit: blobUploadLimit
+            blobUploadLimit: blobUploadLimit,
+            crawlers: crawlers
         )
 
         func integer(_ key: String, _ env: String, minimum: Int = 0) -> Int? {
@@ -191,7 +202,7 @@ package struct PDSConfiguration: Sendable {
 
         let domains: [String]
         if let raw = reader.string(forKey: "serviceHandleDomains") {
-            domains = raw.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            domains = Self.list(raw)
         } else {
             domains = hostname == "localhost" ? [".test"] : [".\(hostname)"]
         }
@@ -225,6 +236,19 @@ package struct PDSConfiguration: Sendable {
         )
 
         if !problems.isEmpty { throw PDSConfigurationError(problems: problems) }
+    }
+
+    /// Parses a comma-separated list as the reference's `envList`: entries trimmed, empty ones dropped.
+    static func list(_ raw: String?) -> [String] {
+        (raw ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    /// Whether `raw` is an absolute `http` or `https` URL with a host.
+    static func isHTTPURL(_ raw: String) -> Bool {
+        guard let url = URLComponents(string: raw), let scheme = url.scheme?.lowercased(), let host = url.host else {
+            return false
+        }
+        return (scheme == "http" || scheme == "https") && !host.isEmpty
     }
 
     /// Parses a boolean as the reference does: only `true`/`1` and `false`/`0` are recognised.

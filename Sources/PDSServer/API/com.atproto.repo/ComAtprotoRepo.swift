@@ -147,8 +147,9 @@ extension ComAtprotoRepo {
     /// their rows in it and their bytes after it. When a blob's row changes in between (a concurrent re-upload or
     /// garbage collection), the whole write is prepared and run again, a few times at most.
     ///
-    /// A sequencing failure after the commit is durable is logged, not returned: the write happened, and the start-up
-    /// reconcile emits a `#sync` for it.
+    /// A sequencing failure after the commit is durable is logged, not returned: the write happened. The actor is
+    /// marked pending with the ``RepoReconciler``, which emits a `#sync` of it in the background or, at the latest,
+    /// first thing in the actor's next write (before `processWrites`).
     /// - Parameters:
     ///   - did: the repo.
     ///   - swapCommit: the commit the caller expects to be current.
@@ -161,6 +162,7 @@ extension ComAtprotoRepo {
         _ body: @escaping @Sendable (ActorStoreTransactor) throws -> (writes: [RepoWrite], result: T)
     ) async throws -> (result: T, commit: CommitData?) {
         let sequencer = services.sequencer
+        let reconciler = services.reconciler
         let blobs = services.blobs(of: did)
         var attempt = 0
         while true {
@@ -169,6 +171,7 @@ extension ComAtprotoRepo {
             let outcome: (T, CommitData?, [CID])
             do {
                 outcome = try await services.actorStore.transact(did) { txn -> (T, CommitData?, [CID]) in
+                    try reconciler.reconcileIfPending(txn)
                     let (writes, result) = try body(txn)
                     guard !writes.isEmpty else { return (result, nil, []) }
                     let commit = try txn.repo.processWrites(writes, swapCommit: swapCommit)
@@ -178,8 +181,9 @@ extension ComAtprotoRepo {
                             try sequencer.sequenceCommit(did: did, commit: commit)
                         } catch {
                             logger.error(
-                                "sequencing a commit failed; the start-up reconcile will emit a #sync",
+                                "sequencing a commit failed; a #sync will announce it",
                                 metadata: ["did": "\(did)", "rev": "\(commit.rev)", "error": "\(error)"])
+                            reconciler.markPending(did)
                         }
                     }
                     return (result, commit, dereferenced)

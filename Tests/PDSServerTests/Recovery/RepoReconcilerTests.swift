@@ -1,0 +1,119 @@
+import ATCore
+import ActorStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import PDSTestSupport
+import Sequencer
+import Testing
+
+@testable import PDSServer
+
+/// A commit whose `#commit` could not be sequenced is announced by a `#sync`: before the actor's next write, or by
+/// the background retry, in order and without a gap.
+@Suite struct RepoReconcilerTests {
+    typealias R = ComAtprotoRepoTests
+
+    static func createPost(
+        _ client: some TestClientProtocol, _ account: R.Account, _ text: String
+    ) async throws -> R.Reply {
+        try await R.call(
+            client, "createRecord", token: account.access,
+            body: ["repo": account.did, "collection": "app.bsky.feed.post", "record": R.post(text)])
+    }
+
+    static func commitRev(_ reply: R.Reply) throws -> String {
+        try #require((reply.json["commit"] as? [String: Any])?["rev"] as? String)
+    }
+
+    /// Polls `condition` until it holds, failing after a generous liveness timeout.
+    static func eventually(
+        _ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else {
+                Issue.record("timed out waiting for \(what)")
+                return
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    @Test func aLostEventIsAnnouncedBeforeTheActorsNextWrite() async throws {
+        try await withTemporaryDirectory { dir in
+            let services = try TestApplication.services(dataDirectory: dir)
+            // No background services: only the write path can reconcile here.
+            let app = Application(router: buildRouter(services: services))
+            try await app.test(.router) { client in
+                let alice = try await R.account(client, handle: "alice.test")
+                let did = try DID(alice.did)
+                #expect(try await Self.createPost(client, alice, "one").status == .ok)
+                let before = try #require(try await R.events(services, after: nil).last?.seq)
+
+                let fault = try SequencerFault(services)
+                // The actor commit is durable, so the write is acknowledged; its #commit could not be sequenced.
+                let lost = try await Self.createPost(client, alice, "two")
+                #expect(lost.status == .ok, "\(lost.json)")
+                let lostRev = try Self.commitRev(lost)
+                #expect(try await R.events(services, after: before).isEmpty)
+                #expect(services.reconciler.pendingDIDs == [did])
+
+                // While the sequencer still fails, the actor's writes are refused rather than piling up more
+                // unannounced commits.
+                let refused = try await Self.createPost(client, alice, "refused")
+                #expect(refused.status == .internalServerError)
+                #expect(refused.error == "InternalServerError")
+                #expect(services.reconciler.pendingDIDs == [did])
+
+                try fault.heal()
+                let next = try await Self.createPost(client, alice, "three")
+                #expect(next.status == .ok, "\(next.json)")
+                let events = try await R.events(services, after: before)
+                #expect(events.map(\.type) == [.sync, .append])
+                #expect(events.map(\.seq) == [before + 1, before + 2])
+                #expect(events.first?.body["rev"]?.string == lostRev)
+                #expect(events.last?.body["since"]?.string == lostRev)
+                #expect(events.last?.body["rev"]?.string == (try Self.commitRev(next)))
+                #expect(services.reconciler.pendingDIDs.isEmpty)
+
+                // The refused write left nothing behind.
+                let listed = try await R.call(
+                    client, "listRecords", query: "repo=\(alice.did)&collection=app.bsky.feed.post")
+                let texts = (listed.json["records"] as? [[String: Any]] ?? []).compactMap {
+                    ($0["value"] as? [String: Any])?["text"] as? String
+                }
+                #expect(texts.sorted() == ["one", "three", "two"])
+            }
+        }
+    }
+
+    @Test func theBackgroundRetryAnnouncesALostEventWithoutAWrite() async throws {
+        try await withTemporaryDirectory { dir in
+            let services = try TestApplication.services(dataDirectory: dir)
+            // The application's service group runs the reconciler's background retry.
+            try await TestApplication.make(services: services).test(.router) { client in
+                let alice = try await R.account(client, handle: "alice.test")
+                let did = try DID(alice.did)
+                let before = try #require(try await R.events(services, after: nil).last?.seq)
+
+                let fault = try SequencerFault(services)
+                let lost = try await Self.createPost(client, alice, "lost")
+                #expect(lost.status == .ok, "\(lost.json)")
+                #expect(services.reconciler.pendingDIDs == [did])
+                // The retry keeps failing (with backoff) until the fault is gone.
+                try fault.heal()
+
+                try await Self.eventually("the #sync") { try await !R.events(services, after: before).isEmpty }
+                try await Self.eventually("the pending mark to clear") { services.reconciler.pendingDIDs.isEmpty }
+                let events = try await R.events(services, after: before)
+                #expect(events.map(\.type) == [.sync])
+                #expect(events.map(\.seq) == [before + 1])
+                #expect(events.first?.body["rev"]?.string == (try Self.commitRev(lost)))
+                let root = try await services.actorStore.read(did) { try $0.repo.root() }
+                #expect(root?.rev.rawValue == (try Self.commitRev(lost)))
+            }
+        }
+    }
+}

@@ -17,7 +17,7 @@ extension ServiceDB {
         -> (password: String, record: AppPasswordRecord)
     {
         let password = Self.generateAppPassword()
-        let hash = try Password.hashAppPassword(password, did: did)
+        let hash = try await Password.offloaded { try Password.hashAppPassword(password, did: did) }
         let createdAt = Self.timestamp(now)
         try await pool.write { db in
             if try Bool.fetchOne(
@@ -53,7 +53,7 @@ extension ServiceDB {
 
     /// The app password matching `password`, found by its deterministic per-DID hash.
     package func verifyAppPassword(did: DID, password: String) async throws -> AppPasswordRecord? {
-        let hash = try Password.hashAppPassword(password, did: did)
+        let hash = try await Password.offloaded { try Password.hashAppPassword(password, did: did) }
         return try await pool.read { db in
             try Row.fetchOne(
                 db, sql: "SELECT name, createdAt, privileged FROM app_password WHERE did = ? AND passwordScrypt = ?",

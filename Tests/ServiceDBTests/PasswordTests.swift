@@ -36,4 +36,24 @@ import Testing
     func malformedStoredHashesAreRejected(_ stored: String) {
         #expect(throws: ServiceDBError.invalidPasswordHash) { try Password.verify("x", stored: stored) }
     }
+
+    @Test func offloadedDerivationsGiveTheSameResultsAndErrors() async throws {
+        let stored = try Password.hash("correct horse", salt: "0123456789abcdef0123456789abcdef")
+        // More calls than derivation slots: the extra ones wait for a slot, and every result is right.
+        let count = Password.maxConcurrentDerivations * 2
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for n in 0..<count {
+                group.addTask {
+                    try await Password.offloaded {
+                        try Password.verify(n.isMultiple(of: 2) ? "correct horse" : "wrong", stored: stored)
+                    }
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.filter { $0 }.count == count / 2)
+        await #expect(throws: ServiceDBError.invalidPasswordHash) {
+            try await Password.offloaded { try Password.verify("x", stored: "nocolon") }
+        }
+    }
 }

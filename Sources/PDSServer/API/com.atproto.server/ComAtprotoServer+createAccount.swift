@@ -85,9 +85,10 @@ extension ComAtprotoServer {
         do {
             let access = try services.tokens.createAccessToken(did: did, scope: .access)
             let refresh = try services.tokens.createRefreshToken(did: did)
+            let passwordScrypt = try await Password.offloaded { try Password.hash(password) }
             try await services.serviceDB.createAccount(
                 .init(
-                    did: did, handle: handle, email: email, passwordScrypt: try Password.hash(password),
+                    did: did, handle: handle, email: email, passwordScrypt: passwordScrypt,
                     repoCID: created.repo.cid, repoRev: created.repo.rev,
                     inviteCode: configuration.invites.required ? inviteCode : nil,
                     deactivatedDeleteAfter: broughtDID == nil ? nil : Date().addingTimeInterval(3 * 24 * 3600)),

@@ -57,7 +57,8 @@ extension ComAtprotoServer {
         else { throw invalid }
 
         var appPassword: ServiceDB.AppPasswordRecord?
-        if try !Password.verify(input.password, stored: stored) {
+        let password = input.password
+        if try await !Password.offloaded({ try Password.verify(password, stored: stored) }) {
             guard ServiceDB.looksLikeAppPassword(input.password),
                 let found = try await services.serviceDB.verifyAppPassword(did: account.did, password: input.password)
             else { throw invalid }

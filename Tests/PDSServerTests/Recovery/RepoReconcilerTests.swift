@@ -116,4 +116,44 @@ import Testing
             }
         }
     }
+
+    @Test func aPendingActorWhoseRepoIsBehindIsResignedInsideItsNextWrite() async throws {
+        try await withTemporaryDirectory { dir in
+            let services = try TestApplication.services(dataDirectory: dir)
+            // No background services: only the write path can reconcile here.
+            let app = Application(router: buildRouter(services: services))
+            try await app.test(.router) { client in
+                let alice = try await R.account(client, handle: "alice.test")
+                let did = try DID(alice.did)
+                let store = services.actorStore.location(of: did).database
+                let backup = dir.appendingPathComponent("backup", isDirectory: true)
+                try FileManager.default.createDirectory(at: backup, withIntermediateDirectories: true)
+                await services.actorStore.closeAllHandles()
+                try StartupReconcileTests.copyDatabase(store, to: backup.appendingPathComponent("store.sqlite"))
+
+                let announced = try TID(try Self.commitRev(try await Self.createPost(client, alice, "newer")))
+                let before = try #require(try await R.events(services, after: nil).last?.seq)
+                // The store goes back in time (restored from the older copy) and the actor is pending, as after a
+                // failed sequencing: its next write must first re-sign the repo above the announced rev.
+                await services.actorStore.closeAllHandles()
+                try StartupReconcileTests.copyDatabase(backup.appendingPathComponent("store.sqlite"), to: store)
+                services.reconciler.markPending(did)
+
+                let next = try await Self.createPost(client, alice, "after")
+                #expect(next.status == .ok, "\(next.json)")
+                let events = try await R.events(services, after: before)
+                #expect(events.map(\.type) == [.sync, .append])
+                #expect(events.map(\.seq) == [before + 1, before + 2])
+                let syncRev = try TID(try #require(events.first?.body["rev"]?.string))
+                #expect(syncRev > announced)
+                #expect(events.last?.body["since"]?.string == syncRev.rawValue)
+                let writeRev = try Self.commitRev(next)
+                #expect(events.last?.body["rev"]?.string == writeRev)
+                #expect(try TID(writeRev) > syncRev)
+                #expect(services.reconciler.pendingDIDs.isEmpty)
+                let root = try await services.actorStore.read(did) { try $0.repo.root() }
+                #expect(root?.rev.rawValue == writeRev)
+            }
+        }
+    }
 }

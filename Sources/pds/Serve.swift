@@ -75,7 +75,8 @@ extension PDSCommand {
                     metadata: ["plc.url": "\(configuration.service.publicURL)\(PDSServices.embeddedPLCPath)"])
             }
             // Before accepting requests: announce every durable commit whose firehose event was lost (DESIGN §4).
-            try await services.reconciler.reconcileAll()
+            let summary = try await services.reconciler.reconcileAll()
+            if summary.synced + summary.resigned + summary.announced > 0 { services.crawlers.noteEventsBeforeStart() }
             let app = buildApplication(services: services, logger: logger)
             try await app.runService()
         }

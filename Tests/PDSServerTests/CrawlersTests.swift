@@ -85,6 +85,24 @@ import Testing
         }
     }
 
+    @Test func eventsSequencedBeforeStartRequestACrawlWhenTheServiceRuns() async throws {
+        try await Self.withRelays { sequencer, relays, urls in
+            let crawlers = Crawlers(
+                hostname: "pds.example.com", crawlers: urls, sequencer: sequencer, logger: Self.quietLogger)
+            // What `pds serve` does when the start-up reconcile emitted events: no live event follows here.
+            try sequencer.sequenceIdentity(did: try DID("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"))
+            crawlers.noteEventsBeforeStart()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await crawlers.run() }
+                try await RepoReconcilerTests.eventually("one request per relay") {
+                    relays.allSatisfy { $0.received.count == 1 }
+                }
+                group.cancelAll()
+            }
+            #expect(relays.map(\.received.count) == [1, 1])
+        }
+    }
+
     @Test func anotherRoundOnceTheIntervalHasPassedAndFailuresAreOnlyLogged() async throws {
         try await Self.withRelays { sequencer, relays, urls in
             // Port 1 on loopback refuses connections (the HTTP client retries until the request deadline): that

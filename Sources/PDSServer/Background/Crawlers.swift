@@ -26,6 +26,7 @@ package final class Crawlers: Service, Sendable {
     let logger: Logger
     private let lastNotified = Mutex<ContinuousClock.Instant?>(nil)
     private let newestEvent = Atomic<Int64>(0)
+    private let eventsBeforeStart = Atomic<Bool>(false)
 
     /// The crawler notifier.
     /// - Parameters:
@@ -49,6 +50,12 @@ package final class Crawlers: Service, Sendable {
         self.logger = logger
     }
 
+    /// Records that events were sequenced before the service started following the live stream (the start-up
+    /// reconcile's `#sync`s): the service then requests a crawl as soon as it runs, as it would have for a live event.
+    package func noteEventsBeforeStart() {
+        eventsBeforeStart.store(true, ordering: .releasing)
+    }
+
     /// The seq of the newest event the service has seen (for metrics and tests).
     package var newestEventSeen: Int64 { newestEvent.load(ordering: .acquiring) }
 
@@ -67,6 +74,9 @@ package final class Crawlers: Service, Sendable {
     /// the task is cancelled; requests run in child tasks, cancelled on the way out.
     private func follow() async {
         await withDiscardingTaskGroup { group in
+            if eventsBeforeStart.exchange(false, ordering: .acquiringAndReleasing), claimRound() {
+                group.addTask { await self.requestCrawls() }
+            }
             while !Task.isCancelled {
                 do {
                     for try await item in Outbox(sequencer: sequencer).events(cursor: nil, maxBuffer: 10_000) {

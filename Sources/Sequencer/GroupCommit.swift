@@ -36,6 +36,13 @@ final class GroupCommit<Item, Output>: @unchecked Sendable {
         self.write = write
     }
 
+    /// The submissions waiting for the next write (for tests).
+    var pendingCount: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return pending.count
+    }
+
     /// Submits `item` and blocks until the write that took it has finished.
     /// - Parameters:
     ///   - item: what to write.

@@ -19,31 +19,46 @@ import Testing
         #expect(writes.withLock { $0 } == [[1], [2]])
     }
 
-    @Test func concurrentCallersShareWritesAndGetTheirOwnOutputs() throws {
+    @Test func callersQueuedBehindAWriteShareTheNextOneAndGetTheirOwnOutputs() async throws {
         let writes = Mutex<[[Int]]>([])
+        let firstWriteMayFinish = DispatchSemaphore(value: 0)
         let group = GroupCommit<Int, Int>(maxBatch: 16) { items in
-            writes.withLock { $0.append(items) }
-            Thread.sleep(forTimeInterval: 0.002)  // a write long enough for others to queue behind it
+            let isFirst = writes.withLock { writes in
+                writes.append(items)
+                return writes.count == 1
+            }
+            if isFirst { firstWriteMayFinish.wait() }  // hold the first write until the others have queued
             return items.map { $0 * 10 }
         }
-        let callers = 64
+        let callers = 12
         let outputs = Mutex<[Int: Int]>([:])
-        // GCD threads: `submit` blocks.
-        DispatchQueue.concurrentPerform(iterations: callers) { n in
-            let output = try? group.submit(n)
-            outputs.withLock { $0[n] = output }
+        let done = DispatchGroup()
+        // One thread per caller (`submit` blocks; GCD would add threads for blocked work only slowly). Caller 0
+        // leads the first write; the others queue behind it.
+        func submitOnItsOwnThread(_ n: Int) {
+            done.enter()
+            Thread {
+                let output = try? group.submit(n)
+                outputs.withLock { $0[n] = output }
+                done.leave()
+            }.start()
         }
+        submitOnItsOwnThread(0)
+        #expect(await eventually { writes.withLock { $0.count } == 1 })
+        for n in 1..<callers { submitOnItsOwnThread(n) }
+        #expect(await eventually { group.pendingCount == callers - 1 })
+        firstWriteMayFinish.signal()
+        await withCheckedContinuation { continuation in done.notify(queue: .global()) { continuation.resume() } }
+
         let results = outputs.withLock { $0 }
         #expect(results.count == callers)
         for (n, output) in results { #expect(output == n * 10) }
+        // One write for the leader, one for everyone queued behind it (in arrival order, which the threads decide:
+        // compared as a set).
         let batches = writes.withLock { $0 }
-        #expect(batches.flatMap { $0 }.sorted() == Array(0..<callers))
-        #expect(batches.allSatisfy { $0.count <= 16 })
-        // Every submission went into exactly one write; with callers queueing behind a slow write, some batches
-        // hold more than one (how many depends on scheduling, so only that they are not all singletons).
-        if ProcessInfo.processInfo.activeProcessorCount > 1 {
-            #expect(batches.count < callers)
-        }
+        #expect(batches.count == 2)
+        #expect(batches.first == [0])
+        #expect(Set(batches.last ?? []) == Set(1..<callers))
     }
 
     @Test func aFailedWriteFailsOnlyItsOwnBatch() throws {

@@ -45,6 +45,7 @@ let package = Package(
         .target(
             name: "SQLiteSupport",
             dependencies: [
+                "ATCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

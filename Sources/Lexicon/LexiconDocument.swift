@@ -29,7 +29,7 @@ package struct LexiconDocument: Sendable, Equatable {
             throw .invalidLexicon("'id' must be an NSID")
         }
         guard case .object(let rawDefs) = object["defs"] else { throw .invalidLexicon("'defs' must be an object") }
-        var parser = LexiconParser(documentID: id.rawValue)
+        let parser = LexiconParser(documentID: id.rawValue)
         var defs: [String: LexiconType] = [:]
         for (name, raw) in rawDefs {
             let type = try parser.parse(raw, path: name, topLevel: true)

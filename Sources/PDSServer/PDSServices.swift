@@ -47,8 +47,6 @@ package final class PDSServices: Sendable {
     package let tidGenerator = TIDGenerator()
     /// The blobstore of each actor (`PDS_BLOBSTORE_*`).
     package let blobstore: BlobStoreFactory
-    /// The largest accepted blob upload in bytes (`PDS_BLOB_UPLOAD_LIMIT`).
-    package let blobUploadLimit: Int
     /// Serializes the byte operations on each blob.
     package let blobLocks = BlobLocks()
     /// Deletes uploads no record claimed (`PDS_BLOB_TEMP_GC_*`).
@@ -74,7 +72,6 @@ package final class PDSServices: Sendable {
         self.now = now
         let secrets = try configuration.resolvingSecrets()
         let blobConfiguration = try configuration.resolvingBlobstore()
-        blobUploadLimit = blobConfiguration.uploadLimit
         let storage = configuration.storage
         try FileManager.default.createDirectory(
             atPath: storage.dataDirectory, withIntermediateDirectories: true)

@@ -1,3 +1,4 @@
+import ATCore
 import Foundation
 import Synchronization
 
@@ -15,8 +16,7 @@ package final class TestWallClock: Sendable {
 
     /// Moves the clock forward.
     package func advance(by duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        let interval = TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
+        let interval = duration.timeInterval
         current.withLock { $0 = $0.addingTimeInterval(interval) }
     }
 

@@ -1,3 +1,4 @@
+import ATCore
 import Foundation
 import GRDB
 
@@ -71,12 +72,5 @@ package struct SQLiteConfiguration: Sendable, Equatable {
             }
         }
         return configuration
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as Foundation's `TimeInterval`.
-    var timeInterval: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

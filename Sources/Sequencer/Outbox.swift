@@ -153,7 +153,7 @@ package struct OutboxEvents: AsyncSequence, Sendable {
             delivered = cursor
             readThrough = cursor
             phase = .backfill
-            let windowStart = source.now().addingTimeInterval(-source.backfillLimit.seconds)
+            let windowStart = source.now().addingTimeInterval(-source.backfillLimit.timeInterval)
             let bound = Datetime(windowStart).rawValue
             guard let next = try await source.sequencer.nextEvent(after: cursor), next.time < bound else { return nil }
             if let first = try await source.sequencer.earliestAfter(time: windowStart) {
@@ -201,12 +201,5 @@ package struct OutboxEvents: AsyncSequence, Sendable {
             close()
             return error
         }
-    }
-}
-
-extension Duration {
-    /// The duration in seconds.
-    var seconds: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -161,8 +161,7 @@ package final class Sequencer: Service, Sendable {
                 logger.warning(
                     "Sequencing failed, retrying",
                     metadata: ["sequencer.attempt": "\(attempt)", "error": "\(error.resultCode)"])
-                Thread.sleep(
-                    forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+                Thread.sleep(forTimeInterval: delay.timeInterval)
                 attempt += 1
             }
         }

@@ -51,7 +51,7 @@ func runActorStoreBenchmark(reads: Int = 20_000) async throws {
             precondition(found)
         }
     }
-    let warmRate = Double(reads) / warmTime.seconds
+    let warmRate = Double(reads) / warmTime.timeInterval
 
     // Concurrent warm reads (two tasks per core would only queue on the pool's two readers).
     let concurrentTime = try await ContinuousClock().measure {
@@ -70,7 +70,7 @@ func runActorStoreBenchmark(reads: Int = 20_000) async throws {
             try await group.waitForAll()
         }
     }
-    let concurrentRate = Double(reads) / concurrentTime.seconds
+    let concurrentRate = Double(reads) / concurrentTime.timeInterval
     await store.close()
 
     // Open per request, as the reference does (a plain connection on the WAL file, two queries, close).
@@ -91,7 +91,7 @@ func runActorStoreBenchmark(reads: Int = 20_000) async throws {
             try queue.close()
         }
     }
-    let openRate = Double(openReads) / openTime.seconds
+    let openRate = Double(openReads) / openTime.timeInterval
     printLine("actorstore.read.warm", "\(Int(warmRate)) reads/s (1 task, cached handle)")
     printLine("actorstore.read.warm-4", "\(Int(concurrentRate)) reads/s (4 tasks, cached handle)")
     printLine("actorstore.read.open-per-req", "\(Int(openRate)) reads/s (open, repo_root, record, close)")
@@ -112,7 +112,7 @@ func runActorStoreBenchmark(reads: Int = 20_000) async throws {
     let createTime = try await ContinuousClock().measure {
         for did in dids { try await many.create(did, keypair: Secp256k1Keypair()) }
     }
-    let createMilliseconds = createTime.seconds * 1000 / Double(handles)
+    let createMilliseconds = createTime.timeInterval * 1000 / Double(handles)
     printLine("actorstore.create", String(format: "%.2f ms/actor (%d actors)", createMilliseconds, handles))
     await many.closeAllHandles()
 
@@ -122,7 +122,7 @@ func runActorStoreBenchmark(reads: Int = 20_000) async throws {
     for did in dids {
         let start = ContinuousClock.now
         _ = try await many.read(did) { try $0.repo.root() }
-        coldLatencies.append((ContinuousClock.now - start).seconds * 1000)
+        coldLatencies.append((ContinuousClock.now - start).timeInterval * 1000)
     }
     coldLatencies.sort()
     func percentile(_ p: Double) -> Double {
@@ -144,10 +144,10 @@ func runActorStoreBenchmark(reads: Int = 20_000) async throws {
     let rereadTime = try await ContinuousClock().measure {
         for did in dids { _ = try await many.read(did) { try $0.repo.root() } }
     }
-    let manyRate = Int(Double(handles) / rereadTime.seconds)
+    let manyRate = Int(Double(handles) / rereadTime.timeInterval)
     printLine("actorstore.read.cached-many", "\(manyRate) reads/s over \(handles) cached actors")
     let closeTime = await ContinuousClock().measure { await many.close() }
-    printLine("actorstore.close-all", String(format: "%.2f s for %d handles, fds now %d", closeTime.seconds, handles,
+    printLine("actorstore.close-all", String(format: "%.2f s for %d handles, fds now %d", closeTime.timeInterval, handles,
         FileDescriptorLimit.openCount() ?? 0))
 }
 
@@ -177,10 +177,4 @@ private func residentKiB() -> Int {
 
 private func printLine(_ label: String, _ value: String) {
     print(label + String(repeating: " ", count: max(1, 30 - label.count)) + value)
-}
-
-extension Duration {
-    fileprivate var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
 }

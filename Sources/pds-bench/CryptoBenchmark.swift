@@ -33,7 +33,7 @@ private func measureCurve(name: String, keypair: some Keypair, digests: [[UInt8]
 }
 
 private func printRate(_ label: String, count: Int, duration: Duration) {
-    let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    let seconds = duration.timeInterval
     let rate = Int((Double(count) / seconds).rounded())
     let padding = String(repeating: " ", count: max(1, 18 - label.count))
     print("\(label)\(padding)\(rate) ops/s")

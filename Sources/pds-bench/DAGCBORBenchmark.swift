@@ -46,7 +46,7 @@ private func report(_ name: String, bytes: Int, runs: Int, _ body: () -> Void) {
         let elapsed = clock.measure(body)
         best = min(best, elapsed)
     }
-    let seconds = Double(best.components.seconds) + Double(best.components.attoseconds) / 1e18
+    let seconds = best.timeInterval
     let label = name.padding(toLength: 16)
     print("\(label)\(formatted(Double(bytes) / 1e6 / seconds)) MB/s")
 }

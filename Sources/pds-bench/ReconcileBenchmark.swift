@@ -85,5 +85,5 @@ private func benchDID(_ n: Int) throws -> DID {
 }
 
 private func format(_ duration: Duration) -> String {
-    String(format: "%.3f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+    String(format: "%.3f s", duration.timeInterval)
 }

@@ -73,7 +73,7 @@ private func measureExport(records: Int) throws {
     let time = try ContinuousClock().measure {
         try repo.exportCAR(chunkSize: 1 << 20) { bytes += $0.count }
     }
-    let seconds = Double(time.components.seconds) + Double(time.components.attoseconds) / 1e18
+    let seconds = time.timeInterval
     let mb = Double(bytes) / 1_000_000
     let rate = (mb / seconds * 10).rounded() / 10
     print("car.export.\(records / 1000)k         \(rate) MB/s (\((mb * 10).rounded() / 10) MB)")
@@ -87,7 +87,7 @@ private func post(_ n: Int) -> LexValue {
 }
 
 private func report(_ label: String, count: Int, unit: String, duration: Duration) {
-    let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    let seconds = duration.timeInterval
     let padding = String(repeating: " ", count: max(1, 22 - label.count))
     print("\(label)\(padding)\(Int((Double(count) / seconds).rounded())) \(unit)")
 }

@@ -73,11 +73,3 @@ package struct DIDCacheTTL: Sendable, Equatable {
             stale: age > stale.timeInterval, expired: age > max.timeInterval)
     }
 }
-
-extension Duration {
-    /// The duration in seconds.
-    var timeInterval: TimeInterval {
-        let (seconds, attoseconds) = components
-        return TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18
-    }
-}

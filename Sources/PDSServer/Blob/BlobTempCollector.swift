@@ -118,8 +118,7 @@ package final class BlobTempCollector: Service, Sendable {
     ///   - did: the account.
     /// - Returns: the expired rows and the orphaned uploads deleted.
     package func sweep(_ did: DID) async throws -> (expired: Int, orphaned: Int) {
-        let (seconds, attoseconds) = gracePeriod.components
-        let cutoff = now().addingTimeInterval(-(TimeInterval(seconds) + TimeInterval(attoseconds) / 1e18))
+        let cutoff = now().addingTimeInterval(-gracePeriod.timeInterval)
         let createdBefore = Datetime(cutoff).rawValue
         let blobs = ActorBlobs(did: did, actorStore: actorStore, store: blobstore(did), locks: locks)
 

@@ -16,7 +16,7 @@ extension ComAtprotoRepo {
     func uploadBlob(_ request: Request, logger: Logger) async throws -> LexJSONResponse {
         let did = try await auth.accessOrServiceAuth(
             request, lxm: "com.atproto.repo.uploadBlob", scopes: SessionTokens.Scope.standard, checkTakedown: true)
-        let limit = services.blobUploadLimit
+        let limit = services.configuration.service.blobUploadLimit
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw XRPCError.blobTooLarge(limit: limit)
         }

@@ -1,13 +1,9 @@
-import Dispatch
+import ATCore
 
-/// Runs blocking work (file-system calls, opening or closing SQLite) on a Dispatch thread rather than on the
+/// Runs blocking work (file-system calls, opening or closing SQLite) on the shared ``BlockingPool`` rather than on the
 /// cooperative pool, whose threads must never block.
 /// - Parameters:
 ///   - work: the blocking work.
 func runBlocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global(qos: .userInitiated).async {
-            continuation.resume(with: Result { try work() })
-        }
-    }
+    try await BlockingPool.shared.run(work)
 }

@@ -45,23 +45,13 @@ package enum Password {
         return difference == 0
     }
 
-    /// The most key derivations run at once (each holds 16 MiB while it runs).
-    static let maxConcurrentDerivations = max(2, ProcessInfo.processInfo.activeProcessorCount)
-    private static let derivationSlots = DispatchSemaphore(value: maxConcurrentDerivations)
-
-    /// Runs `body` (a hash or a verification: tens of milliseconds of CPU and 16 MiB) on a GCD thread instead of the
-    /// cooperative pool, at most ``maxConcurrentDerivations`` at once, so a burst of logins neither stalls the other
-    /// requests' tasks nor takes unbounded memory.
+    /// Runs `body` (a hash or a verification: tens of milliseconds of CPU and 16 MiB) on the shared ``BlockingPool``
+    /// as CPU-bound work (at most one per core at once), so a burst of logins neither stalls the other requests' tasks
+    /// nor takes unbounded memory, nor every thread of the pool.
     /// - Parameters:
     ///   - body: the work, for example `{ try Password.verify(password, stored: stored) }`.
     package static func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                derivationSlots.wait()
-                defer { derivationSlots.signal() }
-                continuation.resume(with: Result { try body() })
-            }
-        }
+        try await BlockingPool.shared.run(cpuBound: (), body)
     }
 
     static func derive(_ password: String, salt: String) throws -> [UInt8] {

@@ -40,7 +40,7 @@ import Testing
     @Test func offloadedDerivationsGiveTheSameResultsAndErrors() async throws {
         let stored = try Password.hash("correct horse", salt: "0123456789abcdef0123456789abcdef")
         // More calls than derivation slots: the extra ones wait for a slot, and every result is right.
-        let count = Password.maxConcurrentDerivations * 2
+        let count = BlockingPool.shared.cpuSlots * 2
         let results = try await withThrowingTaskGroup(of: Bool.self) { group in
             for n in 0..<count {
                 group.addTask {

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""HTTP throughput of a release `pds` under `wrk`: createRecord/s and getRecord/s, with 1 and 32 connections,
-against one actor and against many actors.
+"""HTTP throughput of a release `pds` under `wrk`: createRecord/s and getRecord/s with 1, 8 and 32 connections,
+against one actor and against many actors, and `_health`/s (the server's ceiling for a trivial GET) in the same run.
 
 Starts `pds serve` in dev mode on a free port with a fresh temporary data directory, creates the accounts (and, for
 the read runs, records to read) through the XRPC API, then runs `wrk` with a generated Lua script per scenario. Every
@@ -183,6 +183,8 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per run (default 10)")
     parser.add_argument("--actors", type=int, default=32, help="accounts in the many-actor runs (default 32)")
     parser.add_argument("--records", type=int, default=2000, help="records seeded for the read runs (default 2000)")
+    parser.add_argument("--connections", default="1,8,32", help="comma-separated wrk connection counts (default 1,8,32)")
+    parser.add_argument("--only", help="run only the scenarios whose method contains this (createRecord, getRecord, _health)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -205,13 +207,17 @@ def main() -> int:
             reads_many = seed_records(server, many[1:], max(1, args.records // max(1, len(many) - 1)))
             reads_many += reads_one[: max(1, args.records // len(many))]
             scenarios = [
+                ("_health", "-", [{"method": "GET", "path": "/xrpc/_health"}]),
                 ("createRecord", "1 actor", create_targets(one)),
                 ("createRecord", f"{len(many)} actors", create_targets(many)),
                 ("getRecord", "1 actor", reads_one),
                 ("getRecord", f"{len(many)} actors", reads_many),
             ]
+            connection_counts = [int(c) for c in args.connections.split(",")]
             for method, actors, targets in scenarios:
-                for connections in (1, 32):
+                if args.only and args.only not in method:
+                    continue
+                for connections in connection_counts:
                     r = run_wrk(server, targets, connections, args.duration, workdir)
                     row = {"method": method, "actors": actors, "connections": connections, "rps": round(r["rps"], 1),
                            "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000, "requests": r["requests"]}

@@ -56,7 +56,7 @@ package struct Repo {
         var ops: [RepoOp] = []
         var seen: Set<String> = []
         for write in writes {
-            guard write.action == .create, let record = write.record else {
+            guard write.action == .create, let record = write.recordBlock else {
                 throw RepoError.recordNotFound(write.path)
             }
             guard seen.insert(write.path).inserted else { throw RepoError.duplicateWrite(write.path) }
@@ -121,12 +121,12 @@ package struct Repo {
             switch write.action {
             case .create:
                 guard prev == nil else { throw RepoError.recordExists(path) }
-                let cid = newRecords.add(write.record ?? .null)
+                let cid = newRecords.add(write.recordBlock ?? RecordBlock(.null))
                 tree = try tree.adding(path, cid)
                 ops.append(RepoOp(action: .create, path: path, cid: cid, prev: nil))
             case .update:
                 guard let prev else { throw RepoError.recordNotFound(path) }
-                let cid = newRecords.add(write.record ?? .null)
+                let cid = newRecords.add(write.recordBlock ?? RecordBlock(.null))
                 tree = try tree.updating(path, cid)
                 ops.append(RepoOp(action: .update, path: path, cid: cid, prev: prev))
             case .delete:

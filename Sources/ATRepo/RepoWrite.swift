@@ -13,8 +13,11 @@ package struct RepoWrite: Hashable, Sendable {
     package var collection: NSID
     /// The record key.
     package var rkey: RecordKey
+    /// The record with its encoding and CID (`nil` for deletes): encoded once, when the write is made, and those
+    /// bytes are what is hashed, stored and sent on the firehose.
+    package var recordBlock: RecordBlock?
     /// The record (`nil` for deletes).
-    package var record: LexValue?
+    package var record: LexValue? { recordBlock?.value }
     /// The record the writer expects to find at the path before the write (`swapRecord`); `nil` for no check.
     /// Checked by the store that applies the write, not by ``Repo/formatCommit(_:keypair:revs:revFloor:isRecordReferenced:)``.
     package var swapRecord: Swap?
@@ -29,6 +32,21 @@ package struct RepoWrite: Hashable, Sendable {
 
     /// The MST key, `collection/rkey`.
     package var path: String { "\(collection.rawValue)/\(rkey.rawValue)" }
+
+    /// A write from its parts; the record is encoded here.
+    /// - Parameters:
+    ///   - action: what the write does.
+    ///   - collection: the collection.
+    ///   - rkey: the record key.
+    ///   - record: the record (`nil` for deletes).
+    ///   - swapRecord: the `swapRecord` expectation.
+    package init(action: Action, collection: NSID, rkey: RecordKey, record: LexValue?, swapRecord: Swap?) {
+        self.action = action
+        self.collection = collection
+        self.rkey = rkey
+        self.recordBlock = record.map(RecordBlock.init)
+        self.swapRecord = swapRecord
+    }
 
     /// Creates a record at a path that must be empty.
     package static func create(
@@ -47,6 +65,25 @@ package struct RepoWrite: Hashable, Sendable {
     /// Deletes the record at a path that must hold one.
     package static func delete(_ collection: NSID, _ rkey: RecordKey, swapRecord: Swap? = nil) -> RepoWrite {
         RepoWrite(action: .delete, collection: collection, rkey: rkey, record: nil, swapRecord: swapRecord)
+    }
+}
+
+/// A record and its DAG-CBOR block.
+package struct RecordBlock: Hashable, Sendable {
+    /// The record.
+    package let value: LexValue
+    /// Its canonical DAG-CBOR encoding.
+    package let bytes: [UInt8]
+    /// The CID of ``bytes``.
+    package let cid: CID
+
+    /// Encodes `value` and hashes the bytes.
+    /// - Parameters:
+    ///   - value: the record.
+    package init(_ value: LexValue) {
+        self.value = value
+        bytes = DAGCBOR.encode(value)
+        cid = CID.dagCBOR(hashing: bytes)
     }
 }
 

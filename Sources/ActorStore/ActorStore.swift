@@ -168,6 +168,43 @@ package final class ActorStore: Sendable {
         }
     }
 
+    /// Runs `body` in an `IMMEDIATE` write transaction on the actor's store, then — once it has committed, and before
+    /// any other write to the actor can start — `committed` with its result.
+    ///
+    /// `committed` is where the write path queues a commit's firehose event, so one actor's events are queued in commit
+    /// order; it must not touch the actor's database and should not block.
+    /// - Parameters:
+    ///   - did: the actor.
+    ///   - body: synchronous work on the transactor.
+    ///   - committed: synchronous work after the commit, still in the actor's critical section.
+    /// - Returns: what `committed` returns.
+    /// - Throws: `ActorStoreError.actorNotFound` when the actor has no store, or what `body` throws (then `committed`
+    ///   does not run).
+    package func transact<T, U: Sendable>(
+        _ did: DID,
+        _ body: @escaping @Sendable (ActorStoreTransactor) throws -> T,
+        committed: @escaping @Sendable (T) -> U
+    ) async throws -> U {
+        let keys = self.keys
+        return try await handles.withHandle(did) { handle in
+            try Task.checkCancellation()
+            return try await withCheckedThrowingContinuation { continuation in
+                handle.pool.asyncWriteWithoutTransaction { db in
+                    continuation.resume(
+                        with: Result {
+                            var result: T?
+                            try db.inTransaction(.immediate) {
+                                result = try body(ActorStoreTransactor(did: did, db: db, keys: keys))
+                                return .commit
+                            }
+                            return committed(result!)
+                        }
+                    )
+                }
+            }
+        }
+    }
+
     /// The actor's signing key, from the key cache or its `key` file.
     /// - Parameters:
     ///   - did: the actor.

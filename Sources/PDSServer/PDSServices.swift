@@ -41,6 +41,8 @@ package final class PDSServices: Sendable {
     package let sequencer: Sequencer
     /// Emits the `#sync` a durable commit lost (start-up, before the next write, and in the background).
     package let reconciler: RepoReconciler
+    /// The record write pipeline (createRecord, putRecord, deleteRecord, applyWrites).
+    let repoWriter: RepoWriter
     /// Asks `PDS_CRAWLERS` to crawl this PDS after new events.
     package let crawlers: Crawlers
     /// Record keys for records created without one (one generator, so keys from this process strictly increase).
@@ -64,10 +66,12 @@ package final class PDSServices: Sendable {
     ///   - configuration: the configuration; in dev mode missing secrets are generated and persisted.
     ///   - logger: the root logger.
     ///   - now: the wall clock.
+    ///   - sequencerBeforeWrite: runs on the sequencer's writer before each batch (tests hold or break it there).
     /// - Throws: `PDSConfigurationError` for missing secrets or blobstore outside dev mode, or storage errors.
-    package init(configuration: PDSConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init)
-        throws
-    {
+    package init(
+        configuration: PDSConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
+        sequencerBeforeWrite: (@Sendable () throws -> Void)? = nil
+    ) throws {
         self.configuration = configuration
         self.now = now
         let secrets = try configuration.resolvingSecrets()
@@ -84,12 +88,13 @@ package final class PDSServices: Sendable {
                 blobDirectories: blobConfiguration.diskDirectories,
                 handleCacheSize: storage.actorStoreCacheSize,
                 sqlite: sqlite))
-        sequencer = try Sequencer(
-            configuration: .init(
-                databaseURL: URL(fileURLWithPath: storage.sequencerDBLocation),
-                backfillLimit: .milliseconds(storage.repoBackfillLimitMs)),
-            logger: logger)
+        var sequencerConfiguration = Sequencer.Configuration(
+            databaseURL: URL(fileURLWithPath: storage.sequencerDBLocation),
+            backfillLimit: .milliseconds(storage.repoBackfillLimitMs))
+        sequencerConfiguration.beforeWrite = sequencerBeforeWrite
+        sequencer = try Sequencer(configuration: sequencerConfiguration, logger: logger)
         reconciler = RepoReconciler(actorStore: actorStore, sequencer: sequencer, serviceDB: serviceDB, logger: logger)
+        let repoRootMirror = RepoRootMirror(serviceDB: serviceDB, logger: logger)
         crawlers = Crawlers(
             hostname: configuration.service.hostname, crawlers: configuration.service.crawlers, sequencer: sequencer,
             logger: logger)
@@ -127,6 +132,11 @@ package final class PDSServices: Sendable {
 
         // Last, so that nothing can fail after the client exists.
         (blobstore, blobstoreHTTPClient) = try Self.makeBlobstore(blobConfiguration)
+        let (actorStore, blobstore, blobLocks) = (actorStore, blobstore, blobLocks)
+        repoWriter = RepoWriter(
+            actorStore: actorStore, sequencer: sequencer, reconciler: reconciler, serviceDB: serviceDB,
+            auth: authVerifier, mirror: repoRootMirror, tidGenerator: tidGenerator,
+            blobs: { ActorBlobs(did: $0, actorStore: actorStore, store: blobstore($0), locks: blobLocks) })
         blobTempCollector = BlobTempCollector(
             actorStore: actorStore, serviceDB: serviceDB, blobstore: blobstore, locks: blobLocks,
             gracePeriod: .milliseconds(configuration.blobs.tempGCGracePeriodMs),

@@ -13,7 +13,12 @@ package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
     WellKnown(services: services).register(on: router)
     ComAtprotoServer(services: services).register(on: router)
     ComAtprotoIdentity(services: services).register(on: router)
-    ComAtprotoRepo(services: services).register(on: router)
+    ComAtprotoRepo(
+        writer: services.repoWriter, auth: services.authVerifier, serviceDB: services.serviceDB,
+        actorStore: services.actorStore, blobs: { [services] in services.blobs(of: $0) },
+        blobUploadLimit: services.configuration.service.blobUploadLimit, now: services.now,
+        didDocument: { [services] in try await services.didDocument($0) }
+    ).register(on: router)
     ComAtprotoSync(services: services).register(on: router)
     ComAtprotoAdmin(services: services).register(on: router)
     XRPCCatchall.register(on: router)
@@ -33,10 +38,17 @@ package func buildWebSocketRouter(services: PDSServices) -> Router<BasicWebSocke
 }
 
 /// Builds the HTTP application, with the services' background work in its service group.
+///
+/// First, before anything can accept a request, the start-up reconcile announces every durable commit whose firehose
+/// event was lost (DESIGN §4; ``RepoReconciler/reconcileAll(concurrency:pageSize:)``), and the crawlers are told when
+/// it sequenced anything.
 /// - Parameters:
 ///   - services: the server's services.
 ///   - logger: the root logger.
-package func buildApplication(services: PDSServices, logger: Logger) -> some ApplicationProtocol {
+/// - Throws: what the start-up reconcile cannot get past (listing the accounts).
+package func buildApplication(services: PDSServices, logger: Logger) async throws -> some ApplicationProtocol {
+    let summary = try await services.reconciler.reconcileAll()
+    if summary.synced + summary.resigned + summary.announced > 0 { services.crawlers.noteEventsBeforeStart() }
     var app = Application(
         router: buildRouter(services: services),
         server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(services: services)),

@@ -25,23 +25,26 @@ package enum TestApplication {
     ///   - environment: extra variables.
     ///   - dataDirectory: the data directory.
     ///   - now: the wall clock (a ``TestWallClock``'s `function` to move time by hand).
+    ///   - sequencerBeforeWrite: runs on the sequencer's writer before each batch (to hold or break it).
     package static func services(
-        _ environment: [String: String] = [:], dataDirectory: URL, now: @escaping @Sendable () -> Date = Date.init
+        _ environment: [String: String] = [:], dataDirectory: URL, now: @escaping @Sendable () -> Date = Date.init,
+        sequencerBeforeWrite: (@Sendable () throws -> Void)? = nil
     ) throws -> PDSServices {
         try PDSServices(
-            configuration: configuration(environment, dataDirectory: dataDirectory), logger: quietLogger, now: now)
+            configuration: configuration(environment, dataDirectory: dataDirectory), logger: quietLogger, now: now,
+            sequencerBeforeWrite: sequencerBeforeWrite)
     }
 
-    /// The application for `services`, with a quiet logger.
-    package static func make(services: PDSServices) -> some ApplicationProtocol {
-        buildApplication(services: services, logger: quietLogger)
+    /// The application for `services`, with a quiet logger (after the start-up reconcile, as `pds serve`).
+    package static func make(services: PDSServices) async throws -> some ApplicationProtocol {
+        try await buildApplication(services: services, logger: quietLogger)
     }
 
     /// The application with real services in `dataDirectory`.
-    package static func make(_ environment: [String: String] = [:], dataDirectory: URL) throws
+    package static func make(_ environment: [String: String] = [:], dataDirectory: URL) async throws
         -> some ApplicationProtocol
     {
-        make(services: try services(environment, dataDirectory: dataDirectory))
+        try await make(services: try services(environment, dataDirectory: dataDirectory))
     }
 
     static var quietLogger: Logger {

@@ -5,15 +5,24 @@ import GRDB
 extension Sequencer {
     // MARK: - Event groups (reference-pds.md §e.1)
 
-    /// Sequences a repo commit as `#commit`.
+    /// Queues a repo commit's `#commit` (from the actor's write critical section, after the actor commit; see the
+    /// write protocol in the type's documentation).
     /// - Parameters:
     ///   - did: the repo DID.
     ///   - commit: the applied commit.
-    ///   - attempts: tries for database failures (see ``sequence(_:attempts:)``).
+    /// - Returns: the ticket to wait on outside the critical section.
+    package func enqueueCommit(did: DID, commit: CommitData) -> SequencingTicket {
+        enqueue([.commit(CommitEvent(did: did, commit: commit))])
+    }
+
+    /// Sequences a repo commit as `#commit` and waits until it is durable.
+    /// - Parameters:
+    ///   - did: the repo DID.
+    ///   - commit: the applied commit.
     /// - Returns: the seq.
     @discardableResult
-    package func sequenceCommit(did: DID, commit: CommitData, attempts: Int = 3) throws -> Int64 {
-        try sequence([.commit(CommitEvent(did: did, commit: commit))], attempts: attempts)[0]
+    package func sequenceCommit(did: DID, commit: CommitData) async throws -> Int64 {
+        try await enqueueCommit(did: did, commit: commit).seqs[0]
     }
 
     /// Sequences a new account atomically: `#identity {did, handle}`, `#account {active: true}`, the genesis
@@ -24,8 +33,8 @@ extension Sequencer {
     ///   - commit: the genesis commit.
     /// - Returns: the four seqs.
     @discardableResult
-    package func sequenceAccountCreation(did: DID, handle: Handle, commit: CommitData) throws -> [Int64] {
-        try sequence([
+    package func sequenceAccountCreation(did: DID, handle: Handle, commit: CommitData) async throws -> [Int64] {
+        try await sequence([
             .identity(IdentityEvent(did: did, handle: handle)),
             .account(AccountEvent(did: did, active: true)),
             .commit(CommitEvent(did: did, commit: commit)),
@@ -44,12 +53,23 @@ extension Sequencer {
     @discardableResult
     package func sequenceAccountActivation(
         did: DID, handle: Handle?, commitCID: CID, commitBlock: [UInt8]
-    ) throws -> [Int64] {
-        try sequence([
-            .account(AccountEvent(did: did, active: true)),
-            .identity(IdentityEvent(did: did, handle: handle)),
-            .sync(try SyncEvent(commitCID: commitCID, commitBlock: commitBlock)),
-        ])
+    ) async throws -> [Int64] {
+        try await enqueueAccountActivation(did: did, handle: handle, commitCID: commitCID, commitBlock: commitBlock)
+            .seqs
+    }
+
+    /// Queues what ``sequenceAccountActivation(did:handle:commitCID:commitBlock:)`` sequences (from an actor's
+    /// critical section); the `#sync` releases the account's hold.
+    /// - Returns: the ticket.
+    package func enqueueAccountActivation(
+        did: DID, handle: Handle?, commitCID: CID, commitBlock: [UInt8]
+    ) throws -> SequencingTicket {
+        enqueue(
+            [
+                .account(AccountEvent(did: did, active: true)),
+                .identity(IdentityEvent(did: did, handle: handle)),
+                .sync(try SyncEvent(commitCID: commitCID, commitBlock: commitBlock)),
+            ], clearingHold: true)
     }
 
     /// Sequences `#account {active: false, status: deleted}` and, in the same transaction, deletes every other
@@ -58,11 +78,11 @@ extension Sequencer {
     ///   - did: the account.
     /// - Returns: the seq of the `#account` event.
     @discardableResult
-    package func sequenceAccountDeletion(did: DID) throws -> Int64 {
-        try sequence([.account(AccountEvent(did: did, active: false, status: .deleted))]) { db, seqs in
+    package func sequenceAccountDeletion(did: DID) async throws -> Int64 {
+        try await enqueue([.account(AccountEvent(did: did, active: false, status: .deleted))]) { db, seqs in
             try db.execute(
                 sql: "DELETE FROM repo_seq WHERE did = ? AND seq < ?", arguments: [did.rawValue, seqs[0]])
-        }[0]
+        }.seqs[0]
     }
 
     /// Sequences `#identity`.
@@ -71,8 +91,8 @@ extension Sequencer {
     ///   - handle: the handle to announce, or `nil` (after a PLC operation).
     /// - Returns: the seq.
     @discardableResult
-    package func sequenceIdentity(did: DID, handle: Handle? = nil) throws -> Int64 {
-        try sequence([.identity(IdentityEvent(did: did, handle: handle))])[0]
+    package func sequenceIdentity(did: DID, handle: Handle? = nil) async throws -> Int64 {
+        try await sequence([.identity(IdentityEvent(did: did, handle: handle))])[0]
     }
 
     /// Sequences `#account`.
@@ -82,19 +102,20 @@ extension Sequencer {
     ///   - status: why it is not.
     /// - Returns: the seq.
     @discardableResult
-    package func sequenceAccountStatus(did: DID, active: Bool, status: AccountEvent.Status? = nil) throws -> Int64 {
-        try sequence([.account(AccountEvent(did: did, active: active, status: active ? nil : status))])[0]
+    package func sequenceAccountStatus(did: DID, active: Bool, status: AccountEvent.Status? = nil) async throws
+        -> Int64
+    {
+        try await sequence([.account(AccountEvent(did: did, active: active, status: active ? nil : status))])[0]
     }
 
     /// Sequences `#sync` for a commit block (repo rebuilt, keys rotated, recovery).
     /// - Parameters:
     ///   - commitCID: the commit.
     ///   - commitBlock: its block; the DID and rev are read from it.
-    ///   - attempts: tries for database failures.
     /// - Returns: the seq.
     @discardableResult
-    package func sequenceSync(commitCID: CID, commitBlock: [UInt8], attempts: Int = 1) throws -> Int64 {
-        try sequence([.sync(try SyncEvent(commitCID: commitCID, commitBlock: commitBlock))], attempts: attempts)[0]
+    package func sequenceSync(commitCID: CID, commitBlock: [UInt8]) async throws -> Int64 {
+        try await sequence([.sync(try SyncEvent(commitCID: commitCID, commitBlock: commitBlock))])[0]
     }
 
     /// Sequences `#sync` for a formatted commit.
@@ -103,7 +124,7 @@ extension Sequencer {
     ///   - commit: the commit.
     /// - Returns: the seq.
     @discardableResult
-    package func sequenceSync(did: DID, commit: CommitData) throws -> Int64 {
-        try sequence([.sync(try SyncEvent(did: did, commit: commit))])[0]
+    package func sequenceSync(did: DID, commit: CommitData) async throws -> Int64 {
+        try await sequence([.sync(try SyncEvent(did: did, commit: commit))])[0]
     }
 }

@@ -167,11 +167,11 @@ extension Sequencer {
         }
         guard let didString: String = row["did"], let did = try? DID(didString),
             let data: Data = row["event"], let time: String = row["sequencedAt"],
-            let body = try? DAGCBOR.decode([UInt8](data)), body.map != nil
+            let event = try? SequencedEvent(seq: seq, did: did, type: type, time: time, bodyBytes: [UInt8](data))
         else {
             logger.warning("Skipping an undecodable event", metadata: ["sequencer.seq": "\(seq)"])
             return nil
         }
-        return SequencedEvent(seq: seq, did: did, type: type, time: time, body: body)
+        return event
     }
 }

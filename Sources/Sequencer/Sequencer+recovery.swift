@@ -36,19 +36,26 @@ extension Sequencer {
     /// Brings the firehose up to an actor's repo root: emits `#sync` of the root when its events are missing.
     ///
     /// Call in the actor's write critical section (so no commit lands in between), at start-up for every active
-    /// account and before the next write of an actor whose sequencing failed.
+    /// account and before the next write of an actor whose sequencing failed. It first waits for the actor's queued
+    /// events (``settle(_:)``); the `#sync` it sequences releases the actor's hold (``isHeld(_:)``), and so does
+    /// finding the firehose up to date. Blocks while the `#sync` is written.
     /// - Parameters:
     ///   - commitCID: the repo root commit.
     ///   - commitBlock: its block (the DID and rev are read from it).
-    ///   - attempts: tries for database failures.
     /// - Returns: the status found, and the seq of the `#sync` when one was emitted.
     @discardableResult
-    package func reconcile(
-        commitCID: CID, commitBlock: [UInt8], attempts: Int = 3
-    ) throws -> (status: RecoveryStatus, seq: Int64?) {
+    package func reconcile(commitCID: CID, commitBlock: [UInt8]) throws -> (status: RecoveryStatus, seq: Int64?) {
         let sync = try SyncEvent(commitCID: commitCID, commitBlock: commitBlock)
+        settle(sync.did)
         let status = try recoveryStatus(did: sync.did, rootRev: sync.rev)
-        guard case .missingEvents = status else { return (status, nil) }
-        return (status, try sequence([.sync(sync)], attempts: attempts)[0])
+        switch status {
+        case .missingEvents:
+            return (status, try enqueue([.sync(sync)], clearingHold: true).wait()[0])
+        case .upToDate:
+            pipeline.releaseHold(sync.did)
+            return (status, nil)
+        case .repoBehind:
+            return (status, nil)
+        }
     }
 }

@@ -7,11 +7,13 @@ import ServiceLifecycle
 
 /// The firehose event log (`sequencer.sqlite`, table `repo_seq`) and its live fan-out.
 ///
-/// Writes are synchronous (``sequence(_:)`` and the `sequence…` conveniences) so they can run inside another
-/// database's transaction closure or commit hook; each call is one `sequencer.sqlite` transaction and returns the
-/// seqs, strictly increasing and never reused (`AUTOINCREMENT`). Subscribers are notified as soon as the insert
-/// commits; ``run()`` (a `Service`) adds a poll backstop for rows written by another process (the admin CLI) and
-/// prunes events older than the retention window.
+/// Appends are pipelined (``SequencingPipeline``): ``enqueue(_:clearingHold:more:)`` fixes an append's place in the
+/// sequence without waiting and returns a ``SequencingTicket``; one writer inserts what is queued in batches (one
+/// transaction and one fsync each) and completes the tickets once the rows are durable. Handlers use the async
+/// ``sequence(_:)`` and the `sequence…` conveniences; the write critical section only enqueues. Seqs are strictly
+/// increasing and never reused (`AUTOINCREMENT`). Subscribers are notified as soon as a batch commits; ``run()`` (a
+/// `Service`) adds a poll backstop for rows written by another process (the admin CLI) and prunes events older than
+/// the retention window.
 ///
 /// ## The write protocol (DESIGN §4)
 ///
@@ -19,19 +21,22 @@ import ServiceLifecycle
 /// was not durable.* `sequencer.sqlite` and the actor's `store.sqlite` are separate files, so no single transaction
 /// covers both (SQLite's multi-file `ATTACH` commits are not atomic in WAL mode either). The order is therefore:
 ///
-/// 1. In the actor's write critical section: format the commit and commit the actor transaction (durable).
-/// 2. Still in that critical section (after the commit, before any other write to the actor can start): sequence
-///    the event with ``sequenceCommit(did:commit:)``, retrying transient failures (``sequence(_:attempts:)``).
-/// 3. Leave the critical section; only now acknowledge the client.
+/// 1. In the actor's write critical section: format the commit and commit the actor transaction.
+/// 2. Still in that critical section (after the commit, before any other write to the actor can start): queue the
+///    event with ``enqueueCommit(did:commit:)``. This fixes its place in the sequence, after every earlier event of
+///    the actor, without waiting for the write.
+/// 3. Leave the critical section (the actor's next write may start now), wait for the event to be durable (the
+///    writer retries transient failures), and only then acknowledge the client.
 ///
 /// The reference PDS sequences *inside* the actor transaction, before it commits, so a crash or a failed commit
 /// after step 2 leaves an event for a write that never happened — an event can never be taken back from relays.
 /// Sequencing after the commit turns every failure into the recoverable case instead: a durable commit without an
 /// event. Doing it inside the same critical section keeps one actor's events in rev order (a second write cannot
-/// sequence its `#commit` before the first one's) and means the next writer sees a settled state.
+/// queue its `#commit` before the first one's). If an event cannot be sequenced, its account is held (see
+/// ``SequencingPipeline``): its later events are refused until a reconcile, so no `#commit` builds on a missing one.
 ///
 /// Recovery closes the remaining window (a crash, or a sequencing failure that outlived the retries, between steps
-/// 1 and 2). For each actor, in its critical section, compare the repo root with ``lastCommitRev(did:)`` through
+/// 1 and 3). For each actor, in its critical section, wait for its queued events (``settle(_:)``), compare the repo root with ``lastCommitRev(did:)`` through
 /// ``recoveryStatus(did:rootRev:)``; if the root is newer (or nothing was ever sequenced), emit a `#sync` of the
 /// current root with ``reconcile(did:commitCID:commitBlock:)``. A `#sync` and not the missing `#commit`s: the
 /// previous commit and replaced MST nodes are deleted when a commit is applied, so the diff cannot be rebuilt, and
@@ -65,6 +70,12 @@ package final class Sequencer: Service, Sendable {
         package var pollInterval: ClosedRange<Duration>
         /// The wall clock for `sequencedAt`, the backfill window and pruning.
         package var now: @Sendable () -> Date
+        /// The waits between tries of a batch that failed with a database error (a lock held past the busy timeout by
+        /// another process, a full disk being cleared); the writer sleeps on its own thread.
+        package var retryDelays: [Duration] = [.milliseconds(10), .milliseconds(100), .milliseconds(500)]
+        /// Runs on the writer before each batch is written; a thrown error fails the batch (tests use it to hold or
+        /// break the writer between an actor commit and its event's write).
+        package var beforeWrite: (@Sendable () throws -> Void)?
 
         /// A configuration.
         /// - Parameters:
@@ -99,11 +110,11 @@ package final class Sequencer: Service, Sendable {
     let pool: DatabasePool
     let fanOut: LiveFanOut
     let logger: Logger
-    /// Concurrent ``sequence(_:)`` calls share a transaction (see ``GroupCommit``).
-    let groupCommit: GroupCommit<[PreparedEvent], [Int64]>
+    /// Queued appends and their writer.
+    let pipeline: SequencingPipeline
 
-    /// The most calls one group commit takes.
-    static let maxGroupCommit = 256
+    /// The most appends one transaction takes.
+    static let maxBatch = 256
 
     /// Opens (creating and migrating when needed) `sequencer.sqlite`.
     /// - Parameters:
@@ -121,85 +132,92 @@ package final class Sequencer: Service, Sendable {
         self.fanOut = fanOut
         let pool = self.pool
         let now = configuration.now
-        groupCommit = GroupCommit(maxBatch: Self.maxGroupCommit) { groups in
-            try Self.insert(groups, pool: pool, fanOut: fanOut, now: now(), logger: logger)
+        let beforeWrite = configuration.beforeWrite
+        pipeline = SequencingPipeline(
+            maxBatch: Self.maxBatch, retryDelays: configuration.retryDelays, logger: logger
+        ) { entries in
+            try beforeWrite?()
+            return try Self.insert(entries, pool: pool, fanOut: fanOut, now: now(), logger: logger)
         }
     }
 
     // MARK: - Sequencing
 
-    /// Appends `events` in one transaction and notifies live subscribers once it has committed.
+    /// Queues `events` without waiting: their place in the sequence is fixed now, and they get consecutive seqs.
     ///
-    /// Synchronous: call it from the actor's write critical section, after the actor commit (see the type's
-    /// documentation).
+    /// Call it from the actor's write critical section after the actor commit (see the type's documentation), then
+    /// wait for the ticket outside it. Encoding happens here, on the caller's thread.
+    /// - Parameters:
+    ///   - events: the events, in order.
+    ///   - clearingHold: whether the append releases its account's hold once durable (the `#sync` of a reconcile).
+    ///   - more: work in the same transaction, given the new seqs.
+    /// - Returns: the ticket; it fails at once with ``SequencerError/held(_:)`` when the account is held.
+    package func enqueue(
+        _ events: [SeqEvent], clearingHold: Bool = false,
+        more: (@Sendable (Database, [Int64]) throws -> Void)? = nil
+    ) -> SequencingTicket {
+        let ticket = SequencingTicket()
+        guard !events.isEmpty else {
+            ticket.complete(.success([]))
+            return ticket
+        }
+        var dids: [DID] = []
+        for event in events where !dids.contains(event.did) { dids.append(event.did) }
+        pipeline.enqueue(
+            .init(
+                dids: dids, events: events.map(PreparedEvent.init), more: more, clearsHold: clearingHold,
+                ticket: ticket))
+        return ticket
+    }
+
+    /// Appends `events` and returns once they are durable (and published to live subscribers).
     /// - Parameters:
     ///   - events: the events, in order; they get consecutive seqs.
     /// - Returns: the seqs, one per event.
     @discardableResult
-    package func sequence(_ events: [SeqEvent]) throws -> [Int64] {
-        try sequence(events, nil)
+    package func sequence(_ events: [SeqEvent]) async throws -> [Int64] {
+        try await enqueue(events).seqs
     }
 
-    /// ``sequence(_:)`` with up to `attempts` tries for database failures (a lock held past the busy timeout by
-    /// another process, a full disk that is being cleared), sleeping 10 ms, 100 ms, 500 ms… in between.
-    ///
-    /// It blocks the calling thread while it waits: meant for the write critical section, where giving up means
-    /// leaving the actor to recovery.
+    /// ``sequence(_:)`` that blocks the calling thread: only for the write critical section (a reconcile) and for
+    /// tests on threads that may block.
     /// - Parameters:
     ///   - events: the events.
-    ///   - attempts: the most tries (at least one).
     /// - Returns: the seqs.
     @discardableResult
-    package func sequence(_ events: [SeqEvent], attempts: Int) throws -> [Int64] {
-        let delays: [Duration] = [.milliseconds(10), .milliseconds(100), .milliseconds(500)]
-        var attempt = 1
-        while true {
-            do {
-                return try sequence(events)
-            } catch let error as DatabaseError where attempt < attempts {
-                let delay = delays[min(attempt - 1, delays.count - 1)]
-                logger.warning(
-                    "Sequencing failed, retrying",
-                    metadata: ["sequencer.attempt": "\(attempt)", "error": "\(error.resultCode)"])
-                Thread.sleep(forTimeInterval: delay.timeInterval)
-                attempt += 1
-            }
-        }
+    package func sequenceBlocking(_ events: [SeqEvent]) throws -> [Int64] {
+        try enqueue(events).wait()
     }
 
+    /// Blocks until none of `did`'s queued events is still waiting to be written (a reconcile calls it first, in the
+    /// actor's critical section, so it compares the repo with everything the firehose will have).
+    /// - Parameters:
+    ///   - did: the account.
+    package func settle(_ did: DID) { pipeline.settle(did) }
+
+    /// Whether `did`'s events are refused until a reconcile (an event of it could not be sequenced).
+    /// - Parameters:
+    ///   - did: the account.
+    package func isHeld(_ did: DID) -> Bool { pipeline.isHeld(did) }
+
     /// An event ready to insert: encoded by its caller, before the shared write.
-    struct PreparedEvent {
+    struct PreparedEvent: Sendable {
         let did: DID
         let type: SeqEventType
-        let body: LexValue
-        let bytes: Data
+        let bytes: [UInt8]
 
         init(_ event: SeqEvent) {
             did = event.did
             type = event.eventType
-            body = event.body
-            bytes = Data(DAGCBOR.encode(body))
+            bytes = event.bodyBytes
         }
     }
 
-    /// Inserts `events`, runs `more` in the same transaction (given the new seqs), and publishes after the commit.
-    ///
-    /// Without `more`, concurrent calls share one transaction through ``GroupCommit`` (one fsync for the batch; each
-    /// call's events still get consecutive seqs).
-    func sequence(_ events: [SeqEvent], _ more: ((Database, [Int64]) throws -> Void)?) throws -> [Int64] {
-        guard !events.isEmpty else { return [] }
-        let prepared = events.map(PreparedEvent.init)
-        guard let more else { return try groupCommit.submit(prepared) }
-        return try Self.insert([prepared], pool: pool, fanOut: fanOut, now: configuration.now(), logger: logger) {
-            try more($0, $1[0])
-        }[0]
-    }
-
-    /// Inserts groups of events in one transaction, runs `more` in it, and publishes after the commit.
-    /// - Returns: the seqs of each group.
+    /// Inserts queued appends in one transaction (each entry's `more` right after its rows), and publishes after the
+    /// commit: the stored bytes become the frames sent to subscribers.
+    /// - Returns: the seqs of each entry.
     static func insert(
-        _ groups: [[PreparedEvent]], pool: DatabasePool, fanOut: LiveFanOut, now: Date, logger: Logger,
-        more: (Database, [[Int64]]) throws -> Void = { _, _ in }
+        _ entries: [SequencingPipeline.Entry], pool: DatabasePool, fanOut: LiveFanOut, now: Date, logger: Logger
     ) throws -> [[Int64]] {
         let time = Datetime(now).rawValue
         let seenBefore = fanOut.lastPublished
@@ -210,22 +228,24 @@ package final class Sequencer: Service, Sendable {
                     VALUES (?, ?, ?, 0, ?) RETURNING seq
                     """)
             var seqs: [[Int64]] = []
-            seqs.reserveCapacity(groups.count)
-            for group in groups {
-                var groupSeqs: [Int64] = []
-                groupSeqs.reserveCapacity(group.count)
-                for row in group {
-                    let arguments: StatementArguments = [row.did.rawValue, row.type.rawValue, row.bytes, time]
+            seqs.reserveCapacity(entries.count)
+            for entry in entries {
+                var entrySeqs: [Int64] = []
+                entrySeqs.reserveCapacity(entry.events.count)
+                for row in entry.events {
+                    let arguments: StatementArguments = [
+                        row.did.rawValue, row.type.rawValue, Data(row.bytes), time,
+                    ]
                     guard let seq = try Int64.fetchOne(statement, arguments: arguments) else {
                         throw SequencerError.invalidEvent("INSERT returned no seq")
                     }
-                    groupSeqs.append(seq)
+                    entrySeqs.append(seq)
                 }
-                seqs.append(groupSeqs)
+                try entry.more?(db, entrySeqs)
+                seqs.append(entrySeqs)
             }
-            try more(db, seqs)
-            // Rows between what subscribers have seen and ours were committed by another process (or by a
-            // concurrent call here that has not published yet): send them first, so nothing is skipped.
+            // Rows between what subscribers have seen and ours were committed by another process: send them first,
+            // so nothing is skipped.
             let first = seqs[0][0]
             let missed =
                 first > seenBefore + 1
@@ -234,9 +254,14 @@ package final class Sequencer: Service, Sendable {
             return (seqs, missed)
         }
         var published = missed.events
-        for (group, groupSeqs) in zip(groups, seqs) {
-            for (row, seq) in zip(group, groupSeqs) {
-                published.append(SequencedEvent(seq: seq, did: row.did, type: row.type, time: time, body: row.body))
+        for (entry, entrySeqs) in zip(entries, seqs) {
+            for (row, seq) in zip(entry.events, entrySeqs) {
+                do {
+                    published.append(
+                        try SequencedEvent(seq: seq, did: row.did, type: row.type, time: time, bodyBytes: row.bytes))
+                } catch {
+                    logger.error("A sequenced event is not a map", metadata: ["sequencer.seq": "\(seq)"])
+                }
             }
         }
         fanOut.publish(published, through: seqs[seqs.count - 1].last!)

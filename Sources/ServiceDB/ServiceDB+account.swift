@@ -187,6 +187,25 @@ extension ServiceDB {
         }
     }
 
+    /// Updates the repo-root mirror of several accounts in one transaction (the write path batches its updates).
+    /// - Parameters:
+    ///   - roots: each account's new root commit and rev.
+    ///   - now: the `indexedAt` time.
+    package func updateRepoRoots(_ roots: [(did: DID, cid: CID, rev: TID)], now: Date = Date()) async throws {
+        guard !roots.isEmpty else { return }
+        let indexedAt = Self.timestamp(now)
+        try await pool.write { db in
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO repo_root (did, cid, rev, indexedAt) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (did) DO UPDATE SET cid = excluded.cid, rev = excluded.rev, indexedAt = excluded.indexedAt
+                    """)
+            for root in roots {
+                try statement.execute(arguments: [root.did.rawValue, root.cid.description, root.rev.rawValue, indexedAt])
+            }
+        }
+    }
+
     /// One page of accounts in creation order (for `sync.listRepos` and the admin CLI).
     /// - Returns: the accounts with their mirrored repo root, and the cursor for the next page.
     package func listAccounts(after cursor: (createdAt: String, did: String)?, limit: Int) async throws

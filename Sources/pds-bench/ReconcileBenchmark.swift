@@ -44,7 +44,7 @@ func runReconcileBenchmark() async throws {
                     did: did, handle: handle, email: "bench\(n)@example.com", passwordScrypt: "unused",
                     repoCID: genesis.cid, repoRev: genesis.rev),
                 refreshToken: nil)
-            try services.sequencer.sequenceAccountCreation(did: did, handle: handle, commit: genesis)
+            try await services.sequencer.sequenceAccountCreation(did: did, handle: handle, commit: genesis)
             dids.append(did)
         }
     }

@@ -74,10 +74,8 @@ extension PDSCommand {
                     "Embedded PLC directory running in-process",
                     metadata: ["plc.url": "\(configuration.service.publicURL)\(PDSServices.embeddedPLCPath)"])
             }
-            // Before accepting requests: announce every durable commit whose firehose event was lost (DESIGN §4).
-            let summary = try await services.reconciler.reconcileAll()
-            if summary.synced + summary.resigned + summary.announced > 0 { services.crawlers.noteEventsBeforeStart() }
-            let app = buildApplication(services: services, logger: logger)
+            // Runs the start-up reconcile before accepting requests (DESIGN §4).
+            let app = try await buildApplication(services: services, logger: logger)
             try await app.runService()
         }
     }

@@ -14,7 +14,7 @@ import Testing
 
     @Test func healthReportsVersion() async throws {
         try await withTemporaryDirectory { dir in
-        let app = try TestApplication.make(["PDS_VERSION": "9.9.9"], dataDirectory: dir)
+        let app = try await TestApplication.make(["PDS_VERSION": "9.9.9"], dataDirectory: dir)
         try await app.test(.router) { client in
             try await client.execute(uri: "/xrpc/_health", method: .get) { response in
                 #expect(response.status == .ok)
@@ -27,7 +27,7 @@ import Testing
 
     @Test func describeServerFollowsConfiguration() async throws {
         try await withTemporaryDirectory { dir in
-        let app = try TestApplication.make([
+        let app = try await TestApplication.make([
             "PDS_HOSTNAME": "pds.example.com",
             "PDS_INVITE_REQUIRED": "false",
             "PDS_PRIVACY_POLICY_URL": "https://example.com/privacy",
@@ -49,7 +49,7 @@ import Testing
 
     @Test func unknownMethodIsNotImplemented() async throws {
         try await withTemporaryDirectory { dir in
-        let app = try TestApplication.make(dataDirectory: dir)
+        let app = try await TestApplication.make(dataDirectory: dir)
         try await app.test(.router) { client in
             try await client.execute(uri: "/xrpc/com.example.nothing.here", method: .get) { response in
                 #expect(response.status == .notImplemented)
@@ -67,7 +67,7 @@ import Testing
 
     @Test func robotsAllowsCrawling() async throws {
         try await withTemporaryDirectory { dir in
-        let app = try TestApplication.make(dataDirectory: dir)
+        let app = try await TestApplication.make(dataDirectory: dir)
         try await app.test(.router) { client in
             try await client.execute(uri: "/robots.txt", method: .get) { response in
                 #expect(response.status == .ok)

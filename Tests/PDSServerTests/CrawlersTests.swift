@@ -61,7 +61,7 @@ import Testing
                 group.addTask { try await crawlers.run() }
                 // The service subscribes asynchronously: sequence until it has seen an event.
                 try await RepoReconcilerTests.eventually("the notifier to follow the sequencer") {
-                    let seq = try sequencer.sequenceIdentity(did: try DID("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"))
+                    let seq = try await sequencer.sequenceIdentity(did: try DID("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"))
                     try await Task.sleep(for: .milliseconds(10))
                     return crawlers.newestEventSeen >= seq
                 }
@@ -70,7 +70,7 @@ import Testing
                 }
                 var last: Int64 = 0
                 for _ in 0..<5 {
-                    last = try sequencer.sequenceIdentity(did: try DID("did:plc:bbbbbbbbbbbbbbbbbbbbbbbb"))
+                    last = try await sequencer.sequenceIdentity(did: try DID("did:plc:bbbbbbbbbbbbbbbbbbbbbbbb"))
                 }
                 try await RepoReconcilerTests.eventually("the notifier to see every event") {
                     crawlers.newestEventSeen == last
@@ -90,7 +90,7 @@ import Testing
             let crawlers = Crawlers(
                 hostname: "pds.example.com", crawlers: urls, sequencer: sequencer, logger: Self.quietLogger)
             // What `pds serve` does when the start-up reconcile emitted events: no live event follows here.
-            try sequencer.sequenceIdentity(did: try DID("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"))
+            try await sequencer.sequenceIdentity(did: try DID("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"))
             crawlers.noteEventsBeforeStart()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await crawlers.run() }

@@ -10,11 +10,11 @@ import Testing
     @Test func withoutACursorOnlyLiveEventsArrive() async throws {
         try await withTemporaryDirectory { dir in
             let sequencer = try makeSequencer(dir)
-            try sequencer.sequence([identityEvent(1), identityEvent(2)])
+            try await sequencer.sequence([identityEvent(1), identityEvent(2)])
             var iterator = Outbox(sequencer: sequencer).events(cursor: nil).makeAsyncIterator()
             #expect(sequencer.liveSubscriberCount == 1)
-            try sequencer.sequence([identityEvent(3)])
-            try sequencer.sequence([identityEvent(4), identityEvent(5)])
+            try await sequencer.sequence([identityEvent(3)])
+            try await sequencer.sequence([identityEvent(4), identityEvent(5)])
             let items = try await take(3, from: &iterator)
             #expect(items.map(\.seq) == [3, 4, 5])
         }
@@ -24,12 +24,12 @@ import Testing
         try await withTemporaryDirectory { dir in
             let sequencer = try makeSequencer(dir)
             for start in stride(from: 0, to: 1_234, by: 100) {
-                try sequencer.sequence((start..<min(start + 100, 1_234)).map(identityEvent))
+                try await sequencer.sequence((start..<min(start + 100, 1_234)).map(identityEvent))
             }
             var iterator = Outbox(sequencer: sequencer).events(cursor: 10).makeAsyncIterator()
             let backfill = try await take(1_224, from: &iterator)
             #expect(backfill.map(\.seq) == (11...1_234).map { Int64($0) })
-            try sequencer.sequence([identityEvent(1)])
+            try await sequencer.sequence([identityEvent(1)])
             let live = try await take(1, from: &iterator)
             #expect(live.map(\.seq) == [1_235])
             #expect(sequencer.liveSubscriberCount == 1)
@@ -39,14 +39,14 @@ import Testing
     @Test func cursorAtTheHeadIsLive() async throws {
         try await withTemporaryDirectory { dir in
             let sequencer = try makeSequencer(dir)
-            try sequencer.sequence([identityEvent(1), identityEvent(2)])
+            try await sequencer.sequence([identityEvent(1), identityEvent(2)])
             let outbox = Outbox(sequencer: sequencer)
             let reader = Task {
                 var iterator = outbox.events(cursor: 2).makeAsyncIterator()
                 return try await take(1, from: &iterator)
             }
             #expect(await eventually { sequencer.liveSubscriberCount == 1 })
-            try sequencer.sequence([identityEvent(3)])
+            try await sequencer.sequence([identityEvent(3)])
             #expect(try await reader.value.map(\.seq) == [3])
         }
     }
@@ -58,7 +58,7 @@ import Testing
             let sequencer = try makeSequencer(dir)
             let outbox = Outbox(sequencer: sequencer)
             for start in stride(from: 0, to: 700, by: 50) {
-                try sequencer.sequence((start..<start + 50).map(identityEvent))
+                try await sequencer.sequence((start..<start + 50).map(identityEvent))
             }
             for iteration in 0..<12 {
                 let head = try await sequencer.currentSeq()
@@ -81,7 +81,7 @@ import Testing
                                             var written = 0
                                             while written < 60 {
                                                 let size = min(1 + (written + writer) % 3, 60 - written)
-                                                _ = try? sequencer.sequence(
+                                                _ = try? sequencer.sequenceBlocking(
                                                     (0..<size).map { identityEvent(writer * 100 + $0) })
                                                 written += size
                                             }
@@ -137,7 +137,7 @@ import Testing
     @Test func aCursorInTheFutureIsRefused() async throws {
         try await withTemporaryDirectory { dir in
             let sequencer = try makeSequencer(dir)
-            try sequencer.sequence([identityEvent(1), identityEvent(2), identityEvent(3)])
+            try await sequencer.sequence([identityEvent(1), identityEvent(2), identityEvent(3)])
             var iterator = Outbox(sequencer: sequencer).events(cursor: 4).makeAsyncIterator()
             await #expect(throws: SequencerError.futureCursor) { try await iterator.next() }
             #expect(try await iterator.next() == nil)
@@ -153,7 +153,7 @@ import Testing
                 return try await take(1, from: &accepted)
             }
             #expect(await eventually { sequencer.liveSubscriberCount == 1 })
-            try sequencer.sequence([identityEvent(4)])
+            try await sequencer.sequence([identityEvent(4)])
             #expect(try await reader.value.map(\.seq) == [11])
         }
     }
@@ -162,9 +162,9 @@ import Testing
         try await withTemporaryDirectory { dir in
             let clock = TestWallClock()
             let sequencer = try makeSequencer(dir, clock: clock, backfillLimit: .seconds(86_400))
-            for n in 0..<5 { try sequencer.sequence([identityEvent(n)]) }  // 1...5, two days old
+            for n in 0..<5 { try await sequencer.sequence([identityEvent(n)]) }  // 1...5, two days old
             clock.advance(by: .seconds(2 * 86_400))
-            for n in 5..<8 { try sequencer.sequence([identityEvent(n)]) }  // 6...8, now
+            for n in 5..<8 { try await sequencer.sequence([identityEvent(n)]) }  // 6...8, now
             let outbox = Outbox(sequencer: sequencer)
 
             var outdated = outbox.events(cursor: 2).makeAsyncIterator()
@@ -189,7 +189,7 @@ import Testing
                 return try await take(2, from: &stale)
             }
             #expect(await eventually { sequencer.liveSubscriberCount == before + 1 })
-            try sequencer.sequence([identityEvent(9)])
+            try await sequencer.sequence([identityEvent(9)])
             let staleItems = try await reader.value
             #expect(staleItems.first == .outdatedCursor)
             #expect(staleItems.dropFirst().map(\.seq) == [9])
@@ -200,9 +200,9 @@ import Testing
         try await withTemporaryDirectory { dir in
             let sequencer = try makeSequencer(dir)
             var iterator = Outbox(sequencer: sequencer).events(cursor: nil, maxBuffer: 5).makeAsyncIterator()
-            for n in 0..<5 { try sequencer.sequence([identityEvent(n)]) }
+            for n in 0..<5 { try await sequencer.sequence([identityEvent(n)]) }
             #expect(sequencer.liveSubscriberCount == 1)
-            try sequencer.sequence([identityEvent(6)])  // the sixth undelivered event overflows the buffer
+            try await sequencer.sequence([identityEvent(6)])  // the sixth undelivered event overflows the buffer
             #expect(sequencer.liveSubscriberCount == 0)
             await #expect(throws: SequencerError.consumerTooSlow) { try await iterator.next() }
             #expect(try await iterator.next() == nil)
@@ -210,7 +210,7 @@ import Testing
             // A consumer that keeps up with the same bound is fine.
             var reader = Outbox(sequencer: sequencer).events(cursor: nil, maxBuffer: 5).makeAsyncIterator()
             for n in 0..<20 {
-                try sequencer.sequence([identityEvent(n)])
+                try await sequencer.sequence([identityEvent(n)])
                 #expect(try await reader.next()?.seq == Int64(7 + n))
             }
         }
@@ -219,7 +219,7 @@ import Testing
     @Test func framesAreTheEncodedMessages() async throws {
         try await withTemporaryDirectory { dir in
             let sequencer = try makeSequencer(dir)
-            try sequencer.sequence([identityEvent(1)])
+            try await sequencer.sequence([identityEvent(1)])
             var frames = Outbox(sequencer: sequencer).frames(cursor: 0).makeAsyncIterator()
             let bytes = try #require(try await frames.next())
             guard case .message("#identity", let body) = try SubscriptionFrame(bytes: bytes) else {
@@ -243,18 +243,18 @@ import Testing
 
             // Without the poll: the server's own next insert sends the CLI's rows first.
             var iterator = outbox.events(cursor: nil).makeAsyncIterator()
-            try cli.sequence([identityEvent(1), identityEvent(2)])
-            try server.sequence([identityEvent(3)])
+            try await cli.sequence([identityEvent(1), identityEvent(2)])
+            try await server.sequence([identityEvent(3)])
             #expect(try await take(3, from: &iterator).map(\.seq) == [1, 2, 3])
 
             // With the poll backstop running.
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await server.run() }
-                try cli.sequence([identityEvent(4)])
-                try cli.sequence([identityEvent(5), identityEvent(6)])
+                try await cli.sequence([identityEvent(4)])
+                try await cli.sequence([identityEvent(5), identityEvent(6)])
                 #expect(try await take(3, from: &iterator).map(\.seq) == [4, 5, 6])
-                try server.sequence([identityEvent(7)])
-                try cli.sequence([identityEvent(8)])
+                try await server.sequence([identityEvent(7)])
+                try await cli.sequence([identityEvent(8)])
                 #expect(try await take(2, from: &iterator).map(\.seq) == [7, 8])
                 group.cancelAll()
             }

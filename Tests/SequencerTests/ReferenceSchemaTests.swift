@@ -97,7 +97,7 @@ import Testing
             #expect(legacy["time"] == .string("2024-05-01T12:00:03.000Z"))
             #expect(try sequencer.lastCommitRev(did: did) == commit.rev)
 
-            #expect(try sequencer.sequenceIdentity(did: did) == 5)
+            #expect(try await sequencer.sequenceIdentity(did: did) == 5)
             // Nothing was migrated again.
             let migrations = try await sequencer.pool.read { db in
                 try String.fetchAll(db, sql: "SELECT name || ' ' || timestamp FROM kysely_migration")

@@ -52,9 +52,14 @@ import Testing
     @Test func framesMatchTheLexicon() throws {
         let lexicon = try SubscribeReposLexicon()
         for (index, event) in try Self.samples().enumerated() {
-            let sequenced = SequencedEvent(
+            let sequenced = try SequencedEvent(
                 seq: Int64(index + 1), did: event.did, type: event.eventType, time: "2024-05-01T12:00:00.000Z",
-                body: event.body)
+                bodyBytes: event.bodyBytes)
+            // The frame spliced from the stored bytes is byte-for-byte the canonical encoding of the whole message.
+            var whole = event.body.map ?? [:]
+            whole["seq"] = .integer(Int64(index + 1))
+            whole["time"] = .string("2024-05-01T12:00:00.000Z")
+            #expect(sequenced.frameBytes == SubscriptionFrame.message(type: event.eventType.messageType, body: .map(whole)).bytes)
             let frame = try SubscriptionFrame(bytes: sequenced.frameBytes)
             guard case .message(let type, let body) = frame else {
                 Issue.record("not a message frame")
@@ -121,7 +126,7 @@ import Testing
         try await withTemporaryDirectory { dir in
             let sequencer = try makeSequencer(dir)
             let (commit, _) = try Self.sampleCommit()
-            let seq = try sequencer.sequenceCommit(did: Self.did, commit: commit)
+            let seq = try await sequencer.sequenceCommit(did: Self.did, commit: commit)
             let stored = try #require(try await sequencer.requestSeqRange(after: seq - 1).events.first)
             guard case .message("#commit", let body) = try SubscriptionFrame(bytes: stored.frameBytes) else {
                 Issue.record("not a #commit frame")

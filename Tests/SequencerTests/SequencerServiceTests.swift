@@ -26,9 +26,9 @@ import Testing
                     while let item = try await iterator.next() { seqs.append(item.seq ?? -1) }
                     return seqs
                 }
-                try sequencer.sequence([identityEvent(1)])
+                try await sequencer.sequence([identityEvent(1)])
                 #expect(await eventually { sequencer.liveSubscriberCount == 1 })
-                try sequencer.sequence([identityEvent(2)])
+                try await sequencer.sequence([identityEvent(2)])
                 await group.triggerGracefulShutdown()
                 // The stream ends (rather than hanging) once the service has stopped.
                 #expect(try await reader.value == [1, 2])
@@ -38,8 +38,8 @@ import Testing
         }
     }
 
-    /// `sequence` is synchronous so the write path can call it from the actor store's critical section, which
-    /// runs on that database's writer.
+    /// `sequenceBlocking` can be called from another database's critical section (it runs on that database's writer),
+    /// as a reconcile does.
     @Test func sequencingFromInsideAnotherDatabasesTransaction() async throws {
         try await withTemporaryDirectory { dir in
             let sequencer = try makeSequencer(dir)
@@ -47,7 +47,7 @@ import Testing
             let seqs = try actor.write { db -> [Int64] in
                 try db.execute(sql: "CREATE TABLE t (x)")
                 try db.execute(sql: "INSERT INTO t VALUES (1)")
-                return try sequencer.sequence([identityEvent(1), identityEvent(2)])
+                return try sequencer.sequenceBlocking([identityEvent(1), identityEvent(2)])
             }
             #expect(seqs == [1, 2])
             let afterCommit = try actor.writeWithoutTransaction { db -> Int64 in
@@ -55,7 +55,7 @@ import Testing
                     try db.execute(sql: "INSERT INTO t VALUES (2)")
                     return .commit
                 }
-                return try sequencer.sequence([identityEvent(3)])[0]
+                return try sequencer.sequenceBlocking([identityEvent(3)])[0]
             }
             #expect(afterCommit == 3)
         }
@@ -72,11 +72,15 @@ import Testing
                     release.signal()  // the first attempt failed: let the other process finish
                 }
             }
-            let sequencer = try Sequencer(
-                configuration: Sequencer.Configuration(
+            func sequencer(retries: Int) throws -> Sequencer {
+                var configuration = Sequencer.Configuration(
                     databaseURL: dir.appendingPathComponent("sequencer.sqlite"),
-                    sqlite: SQLiteConfiguration(busyTimeout: .milliseconds(20), synchronousNormal: false)),
-                logger: logger)
+                    sqlite: SQLiteConfiguration(busyTimeout: .milliseconds(20), synchronousNormal: false))
+                configuration.retryDelays = Array(repeating: .milliseconds(10), count: retries)
+                return try Sequencer(configuration: configuration, logger: logger)
+            }
+            let once = try sequencer(retries: 0)
+            let patient = try sequencer(retries: 4)
             let other = try DatabaseQueue(path: dir.appendingPathComponent("sequencer.sqlite").path)
             let holding = DispatchSemaphore(value: 0)
             let done = DispatchSemaphore(value: 0)
@@ -90,10 +94,10 @@ import Testing
             }
             holding.wait()
             // One attempt gives up after the busy timeout.
-            #expect(throws: DatabaseError.self) { try sequencer.sequence([identityEvent(1)], attempts: 1) }
+            await #expect(throws: DatabaseError.self) { try await once.sequence([identityEvent(1)]) }
             #expect(warnings.withLock { $0 }.isEmpty)
             // With retries, the first failure is logged, the log releases the lock, and a later attempt succeeds.
-            let seqs = try sequencer.sequence([identityEvent(1)], attempts: 5)
+            let seqs = try await patient.sequence([identityEvent(1)])
             done.wait()
             #expect(seqs == [1])
             #expect(warnings.withLock { $0 }.first == "Sequencing failed, retrying")

@@ -14,9 +14,9 @@ import Testing
         try await withTemporaryDirectory { dir in
             let sequencer = try makeSequencer(dir)
             #expect(try await sequencer.currentSeq() == 0)
-            #expect(try sequencer.sequence([identityEvent(1)]) == [1])
-            #expect(try sequencer.sequence([identityEvent(2), identityEvent(3)]) == [2, 3])
-            #expect(try sequencer.sequence([]) == [])
+            #expect(try await sequencer.sequence([identityEvent(1)]) == [1])
+            #expect(try await sequencer.sequence([identityEvent(2), identityEvent(3)]) == [2, 3])
+            #expect(try await sequencer.sequence([]) == [])
             #expect(try await sequencer.currentSeq() == 3)
             let range = try await sequencer.requestSeqRange(after: nil)
             #expect(range.events.map(\.seq) == [1, 2, 3])
@@ -32,12 +32,12 @@ import Testing
             let threads = 8
             let perThread = 40
             let results = Mutex<[[[Int64]]]>([])
-            // GCD threads, not the cooperative pool: `sequence` blocks while it waits for the writer.
+            // GCD threads, not the cooperative pool: `sequenceBlocking` blocks while it waits for the writer.
             DispatchQueue.concurrentPerform(iterations: threads) { thread in
                 var batches: [[Int64]] = []
                 for n in 0..<perThread {
                     let batch = n % 3 == 0 ? [identityEvent(thread), identityEvent(thread)] : [identityEvent(thread)]
-                    batches.append((try? sequencer.sequence(batch)) ?? [])
+                    batches.append((try? sequencer.sequenceBlocking(batch)) ?? [])
                 }
                 results.withLock { $0.append(batches) }
             }
@@ -62,7 +62,7 @@ import Testing
             let sequencer = try makeSequencer(dir)
             let did = testDID(3)
             let genesis = try Repo.formatInitCommit(storage: MemoryBlockstore(), did: did, keypair: testKeypair)
-            let seqs = try sequencer.sequenceAccountCreation(did: did, handle: try Handle("new.test"), commit: genesis)
+            let seqs = try await sequencer.sequenceAccountCreation(did: did, handle: try Handle("new.test"), commit: genesis)
             #expect(seqs == [1, 2, 3, 4])
             let events = try await sequencer.requestSeqRange(after: nil).events
             #expect(events.map(\.type) == [.identity, .account, .append, .sync])
@@ -72,7 +72,7 @@ import Testing
             #expect(try sequencer.lastCommitRev(did: did) == genesis.rev)
 
             let block = try #require(genesis.newBlocks[genesis.cid])
-            let activation = try sequencer.sequenceAccountActivation(
+            let activation = try await sequencer.sequenceAccountActivation(
                 did: did, handle: try Handle("new.test"), commitCID: genesis.cid, commitBlock: block)
             #expect(activation == [5, 6, 7])
             let types = try await sequencer.requestSeqRange(after: 4).events.map(\.type)
@@ -83,15 +83,15 @@ import Testing
     @Test func aFailingGroupLeavesNothing() async throws {
         try await withTemporaryDirectory { dir in
             let sequencer = try makeSequencer(dir)
-            try sequencer.sequence([identityEvent(1)])
-            #expect(throws: (any Error).self) {
-                try sequencer.sequence([identityEvent(2), identityEvent(3)]) { db, _ in
+            try await sequencer.sequence([identityEvent(1)])
+            await #expect(throws: (any Error).self) {
+                try await sequencer.enqueue([identityEvent(2), identityEvent(3)]) { db, _ in
                     try db.execute(sql: "SELECT * FROM no_such_table")
-                }
+                }.seqs
             }
             #expect(try await sequencer.requestSeqRange(after: nil).events.map(\.seq) == [1])
             // The rolled-back seqs are not burnt: SQLite rolls the counter back with the rows.
-            #expect(try sequencer.sequence([identityEvent(4)]) == [2])
+            #expect(try await sequencer.sequence([identityEvent(4)]) == [2])
         }
     }
 
@@ -100,17 +100,17 @@ import Testing
             let sequencer = try makeSequencer(dir)
             let gone = testDID(1)
             let kept = testDID(2)
-            try sequencer.sequenceIdentity(did: gone, handle: try Handle("gone.test"))
-            try sequencer.sequenceIdentity(did: kept)
-            try sequencer.sequenceAccountStatus(did: gone, active: false, status: .deactivated)
-            let seq = try sequencer.sequenceAccountDeletion(did: gone)
+            try await sequencer.sequenceIdentity(did: gone, handle: try Handle("gone.test"))
+            try await sequencer.sequenceIdentity(did: kept)
+            try await sequencer.sequenceAccountStatus(did: gone, active: false, status: .deactivated)
+            let seq = try await sequencer.sequenceAccountDeletion(did: gone)
             #expect(seq == 4)
             let events = try await sequencer.requestSeqRange(after: nil).events
             #expect(events.map(\.seq) == [2, 4])
             #expect(try events[1].event() == .account(AccountEvent(did: gone, active: false, status: .deleted)))
             #expect(try sequencer.lastEvent(for: gone)?.seq == 4)
             #expect(try sequencer.lastEvent(for: kept)?.seq == 2)
-            #expect(try sequencer.sequence([identityEvent(9)]) == [5])
+            #expect(try await sequencer.sequence([identityEvent(9)]) == [5])
         }
     }
 
@@ -119,26 +119,26 @@ import Testing
             let sequencer = try makeSequencer(dir)
             try sequencer.ensureSeqAtLeast(100)  // an empty, freshly restored file
             #expect(try await sequencer.currentSeq() == 100)
-            #expect(try sequencer.sequence([identityEvent(1)]) == [101])
+            #expect(try await sequencer.sequence([identityEvent(1)]) == [101])
             try sequencer.ensureSeqAtLeast(50)
-            #expect(try sequencer.sequence([identityEvent(1)]) == [102])
+            #expect(try await sequencer.sequence([identityEvent(1)]) == [102])
             try sequencer.ensureSeqAtLeast(1_000)
             // A cursor up to the floor is not in the future even before a new event exists.
             #expect(try await sequencer.currentSeq() == 1_000)
-            #expect(try sequencer.sequence([identityEvent(1)]) == [1_001])
+            #expect(try await sequencer.sequence([identityEvent(1)]) == [1_001])
         }
         try await withTemporaryDirectory { dir in
             // Restore an older copy of the file, then raise the floor above what relays saw.
             let url = dir.appendingPathComponent("sequencer.sqlite")
             do {
                 let sequencer = try makeSequencer(dir)
-                for n in 0..<5 { try sequencer.sequence([identityEvent(n)]) }
+                for n in 0..<5 { try await sequencer.sequence([identityEvent(n)]) }
             }
             let backup = dir.appendingPathComponent("backup.sqlite")
             try DatabaseQueue(path: url.path).backup(to: DatabaseQueue(path: backup.path))
             do {
                 let sequencer = try makeSequencer(dir)
-                for n in 0..<5 { try sequencer.sequence([identityEvent(n)]) }
+                for n in 0..<5 { try await sequencer.sequence([identityEvent(n)]) }
                 #expect(try await sequencer.currentSeq() == 10)
             }
             for suffix in ["", "-wal", "-shm"] {
@@ -148,7 +148,7 @@ import Testing
             let restored = try makeSequencer(dir)
             #expect(try await restored.currentSeq() == 5)
             try restored.ensureSeqAtLeast(10)
-            #expect(try restored.sequence([identityEvent(1)]) == [11])
+            #expect(try await restored.sequence([identityEvent(1)]) == [11])
         }
     }
 
@@ -164,11 +164,11 @@ import Testing
             let repo = try Repo.create(storage: store, did: quiet, keypair: testKeypair)
             let (_, quietCommit) = try repo.applyWrites(
                 [.create(try NSID("app.bsky.feed.post"), try RecordKey("a"), testRecord("a"))], keypair: testKeypair)
-            try sequencer.sequenceCommit(did: quiet, commit: quietCommit)  // 1: quiet's last commit
-            try sequencer.sequenceIdentity(did: quiet)  // 2
-            try sequencer.sequenceIdentity(did: busy)  // 3
+            try await sequencer.sequenceCommit(did: quiet, commit: quietCommit)  // 1: quiet's last commit
+            try await sequencer.sequenceIdentity(did: quiet)  // 2
+            try await sequencer.sequenceIdentity(did: busy)  // 3
             clock.advance(by: .seconds(3 * 3_600))
-            try sequencer.sequenceIdentity(did: busy)  // 4: inside the window
+            try await sequencer.sequenceIdentity(did: busy)  // 4: inside the window
 
             #expect(try await sequencer.prune() == 2)
             #expect(try await sequencer.requestSeqRange(after: nil).events.map(\.seq) == [1, 4])
@@ -177,7 +177,7 @@ import Testing
             clock.advance(by: .seconds(10 * 3_600))
             #expect(try await sequencer.prune() == 0)  // 4 is the newest row
             #expect(try await sequencer.requestSeqRange(after: nil).events.map(\.seq) == [1, 4])
-            #expect(try sequencer.sequence([identityEvent(5)]) == [5])
+            #expect(try await sequencer.sequence([identityEvent(5)]) == [5])
             #expect(try await sequencer.prune() == 1)
             #expect(try await sequencer.requestSeqRange(after: nil).events.map(\.seq) == [1, 5])
         }
@@ -187,9 +187,9 @@ import Testing
         try await withTemporaryDirectory { dir in
             let clock = TestWallClock()
             let sequencer = try makeSequencer(dir, clock: clock, backfillLimit: .seconds(60), retention: .seconds(60))
-            for n in 0..<25 { try sequencer.sequence([identityEvent(n)]) }
+            for n in 0..<25 { try await sequencer.sequence([identityEvent(n)]) }
             clock.advance(by: .seconds(120))
-            try sequencer.sequence([identityEvent(99)])
+            try await sequencer.sequence([identityEvent(99)])
             #expect(try await sequencer.prune(batchSize: 4) == 25)
             #expect(try await sequencer.requestSeqRange(after: nil).events.map(\.seq) == [26])
         }
@@ -238,11 +238,11 @@ import Testing
     @Test func aSecondOpenOfTheFileSeesTheSameLog() async throws {
         try await withTemporaryDirectory { dir in
             let first = try makeSequencer(dir)
-            try first.sequence([identityEvent(1), identityEvent(2)])
+            try await first.sequence([identityEvent(1), identityEvent(2)])
             let second = try makeSequencer(dir)
             #expect(try await second.currentSeq() == 2)
-            #expect(try second.sequence([identityEvent(3)]) == [3])
-            #expect(try first.sequence([identityEvent(4)]) == [4])
+            #expect(try await second.sequence([identityEvent(3)]) == [3])
+            #expect(try await first.sequence([identityEvent(4)]) == [4])
         }
     }
 }

@@ -40,6 +40,13 @@ package struct BlockMap: Sendable, Equatable, Sequence {
         return cid
     }
 
+    /// Adds an already encoded record and returns its CID.
+    @discardableResult
+    package mutating func add(_ record: RecordBlock) -> CID {
+        set(record.cid, record.bytes)
+        return record.cid
+    }
+
     /// Adds every block of `other`.
     package mutating func add(contentsOf other: BlockMap) {
         for (cid, bytes) in other { set(cid, bytes) }

@@ -24,10 +24,10 @@ extension AuthVerifier {
         }
         let issuer = try await verifyServiceJWT(token, lxm: lxm).iss
         guard let account = try await serviceDB.account(did: issuer) else {
-            throw XRPCError(status: .forbidden, name: "AccountNotFound", message: "Account not found")
+            throw XRPCError(status: .forbidden, name: XRPCErrorName.accountNotFound, message: "Account not found")
         }
         if checkTakedown && account.takedownRef != nil {
-            throw XRPCError.authRequired("Account has been taken down", name: "AccountTakedown")
+            throw XRPCError.authRequired("Account has been taken down", name: XRPCErrorName.accountTakedown)
         }
         return issuer
     }

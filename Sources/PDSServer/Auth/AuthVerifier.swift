@@ -99,13 +99,13 @@ package struct AuthVerifier: Sendable {
         let account = try await serviceDB.account(did: verified.did)
         if checkTakedown || checkDeactivated {
             guard let account else {
-                throw XRPCError(status: .forbidden, name: "AccountNotFound", message: "Account not found")
+                throw XRPCError(status: .forbidden, name: XRPCErrorName.accountNotFound, message: "Account not found")
             }
             if checkTakedown && account.takedownRef != nil {
-                throw XRPCError.authRequired("Account has been taken down", name: "AccountTakedown")
+                throw XRPCError.authRequired("Account has been taken down", name: XRPCErrorName.accountTakedown)
             }
             if checkDeactivated && account.deactivatedAt != nil {
-                throw XRPCError.authRequired("Account is deactivated", name: "AccountDeactivated")
+                throw XRPCError.authRequired("Account is deactivated", name: XRPCErrorName.accountDeactivated)
             }
         }
         return AccessOutput(did: verified.did, scope: verified.scope, account: account)
@@ -170,29 +170,29 @@ package struct AuthVerifier: Sendable {
     package func verifyServiceJWT(_ token: String, lxm: String, now: Date = Date()) async throws -> ServiceAuthOutput {
         let jwt = try JWT(compact: token)
         if let typ = jwt.header.typ, ["at+jwt", "refresh+jwt", "dpop+jwt"].contains(typ) {
-            throw AuthError.serviceAuth(name: "BadJwtType", message: "Invalid jwt type \"\(typ)\"")
+            throw AuthError.serviceAuth(name: XRPCErrorName.badJwtType, message: "Invalid jwt type \"\(typ)\"")
         }
-        if jwt.claims.isExpired(at: now) { throw AuthError.serviceAuth(name: "JwtExpired", message: "jwt expired") }
+        if jwt.claims.isExpired(at: now) { throw AuthError.serviceAuth(name: XRPCErrorName.jwtExpired, message: "jwt expired") }
         guard jwt.claims.aud == serviceDID else {
             throw AuthError.serviceAuth(
-                name: "BadJwtAudience", message: "jwt audience does not match service did. got: \(jwt.claims.aud ?? "")")
+                name: XRPCErrorName.badJwtAudience, message: "jwt audience does not match service did. got: \(jwt.claims.aud ?? "")")
         }
         guard jwt.claims.lxm == lxm else {
             throw AuthError.serviceAuth(
-                name: "BadJwtLexiconMethod",
+                name: XRPCErrorName.badJwtLexiconMethod,
                 message: jwt.claims.lxm == nil ? "missing jwt lexicon method (\"lxm\")" : "bad jwt lexicon method (\"lxm\")")
         }
         guard let iss = jwt.claims.iss, let issuer = try? DID(iss.split(separator: "#").first ?? "") else {
-            throw AuthError.serviceAuth(name: "BadJwt", message: "jwt issuer must be a DID")
+            throw AuthError.serviceAuth(name: XRPCErrorName.badJwt, message: "jwt issuer must be a DID")
         }
         for forceRefresh in [false, true] {
             guard let document = try await keyResolver.document(issuer, forceRefresh: forceRefresh),
                 let key = document.signingKey
             else {
-                throw AuthError.serviceAuth(name: "BadJwt", message: "could not resolve the issuer's signing key")
+                throw AuthError.serviceAuth(name: XRPCErrorName.badJwt, message: "could not resolve the issuer's signing key")
             }
             if jwt.verify(key: key) { return ServiceAuthOutput(iss: issuer, aud: serviceDID) }
         }
-        throw AuthError.serviceAuth(name: "BadJwtSignature", message: "jwt signature does not match jwt issuer")
+        throw AuthError.serviceAuth(name: XRPCErrorName.badJwtSignature, message: "jwt signature does not match jwt issuer")
     }
 }

@@ -69,12 +69,12 @@ struct PreparedBlobs: Sendable {
         guard ref.mimeType == row.mimeType else {
             throw XRPCError.invalidRequest(
                 "Referenced Mimetype does not match stored blob. Expected: \(row.mimeType), Got: \(ref.mimeType)",
-                name: "InvalidMimeType")
+                name: XRPCErrorName.invalidMimeType)
         }
         guard ref.size == Int64(row.size) else {
             throw XRPCError.invalidRequest(
                 "Referenced size does not match stored blob. Expected: \(row.size), Got: \(ref.size ?? 0)",
-                name: "InvalidSize")
+                name: XRPCErrorName.invalidSize)
         }
     }
 }

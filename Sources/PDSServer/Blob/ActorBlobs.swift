@@ -84,6 +84,6 @@ extension XRPCError {
     /// - Parameters:
     ///   - cid: the blob, named in the message when given.
     static func blobNotFound(_ cid: CID? = nil) -> XRPCError {
-        .invalidRequest(cid.map { "Could not find blob: \($0)" } ?? "Blob not found", name: "BlobNotFound")
+        .invalidRequest(cid.map { "Could not find blob: \($0)" } ?? "Blob not found", name: XRPCErrorName.blobNotFound)
     }
 }

@@ -35,18 +35,18 @@ struct HandleRules: Sendable {
     /// - Throws: 400 `InvalidHandle`, `UnsupportedDomain` or `HandleNotAvailable` (reserved).
     func normalizeAndValidate(_ raw: String) throws(XRPCError) -> Handle {
         guard let handle = try? Handle(raw.trimmingCharacters(in: .whitespaces)) else {
-            throw .invalidRequest("Handle is invalid", name: "InvalidHandle")
+            throw .invalidRequest("Handle is invalid", name: XRPCErrorName.invalidHandle)
         }
-        if handle.isDisallowedTLD { throw .invalidRequest("Handle TLD is invalid or disallowed", name: "InvalidHandle") }
+        if handle.isDisallowedTLD { throw .invalidRequest("Handle TLD is invalid or disallowed", name: XRPCErrorName.invalidHandle) }
         guard let domain = serviceDomain(of: handle) else {
-            throw .invalidRequest("Not a supported handle domain", name: "UnsupportedDomain")
+            throw .invalidRequest("Not a supported handle domain", name: XRPCErrorName.unsupportedDomain)
         }
         let front = handle.rawValue.dropLast(domain.count)
-        if front.contains(".") { throw .invalidRequest("Invalid characters in handle", name: "InvalidHandle") }
-        if front.count < 3 { throw .invalidRequest("Handle too short", name: "InvalidHandle") }
-        if front.count > 18 { throw .invalidRequest("Handle too long", name: "InvalidHandle") }
+        if front.contains(".") { throw .invalidRequest("Invalid characters in handle", name: XRPCErrorName.invalidHandle) }
+        if front.count < 3 { throw .invalidRequest("Handle too short", name: XRPCErrorName.invalidHandle) }
+        if front.count > 18 { throw .invalidRequest("Handle too long", name: XRPCErrorName.invalidHandle) }
         if Self.reserved.contains(String(front)) {
-            throw .invalidRequest("Reserved handle", name: "HandleNotAvailable")
+            throw .invalidRequest("Reserved handle", name: XRPCErrorName.handleNotAvailable)
         }
         return handle
     }

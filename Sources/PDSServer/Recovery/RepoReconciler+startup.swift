@@ -129,7 +129,9 @@ extension RepoReconciler {
         guard let root = try txn.repo.root(), try sequencer.lastEvent(for: txn.did) == nil,
             let block = try txn.storage.getBytes(root.cid)
         else { return nil }
-        try sequencer.sequenceAccountActivation(did: txn.did, handle: handle, commitCID: root.cid, commitBlock: block)
+        _ = try sequencer.enqueueAccountActivation(
+            did: txn.did, handle: handle, commitCID: root.cid, commitBlock: block
+        ).wait()
         return .announced
     }
 }

@@ -91,7 +91,7 @@ package final class RepoReconciler: Service, Sendable {
     @discardableResult
     package func reconcileIfPending(_ txn: ActorStoreTransactor) throws -> Outcome? {
         let did = txn.did
-        guard pending.withLock({ $0.contains(did) }) else { return nil }
+        guard pending.withLock({ $0.contains(did) }) || sequencer.isHeld(did) else { return nil }
         txn.afterCommit { [self] in pending.withLock { _ = $0.remove(did) } }
         return try reconcile(txn)
     }

@@ -57,7 +57,7 @@ package enum XRPCBody {
         }
     }
 
-    static let payloadTooLarge = XRPCError(status: .contentTooLarge, name: "PayloadTooLarge", message: "request entity too large")
+    static let payloadTooLarge = XRPCError(status: .contentTooLarge, name: XRPCErrorName.payloadTooLarge, message: "request entity too large")
 
     private static func requireJSON(_ request: Request) throws {
         guard let type = request.headers[.contentType] else { return }

@@ -10,7 +10,7 @@ enum XRPCCatchall {
         let handler: @Sendable (Request, any RequestContext) throws -> Response = { request, _ in
             let name = request.uri.path.dropFirst("/xrpc/".count)
             guard (try? NSID(name)) != nil else {
-                throw XRPCError.notFound("Not Found", name: "NotFound")
+                throw XRPCError.notFound("Not Found", name: XRPCErrorName.notFound)
             }
             throw XRPCError.methodNotImplemented(String(name))
         }

@@ -28,10 +28,10 @@ extension XRPCError {
     /// Auth failures: 400 `InvalidToken`/`ExpiredToken`, 401 `AuthMissing`/`AuthenticationRequired`.
     init(_ error: AuthError) {
         switch error {
-        case .invalidToken(let message): self = .invalidRequest(message, name: "InvalidToken")
-        case .expiredToken: self = .invalidRequest("Token has expired", name: "ExpiredToken")
+        case .invalidToken(let message): self = .invalidRequest(message, name: XRPCErrorName.invalidToken)
+        case .expiredToken: self = .invalidRequest("Token has expired", name: XRPCErrorName.expiredToken)
         case .authRequired(let message): self = .authRequired(message)
-        case .authMissing: self = .authRequired("Authentication Required", name: "AuthMissing")
+        case .authMissing: self = .authRequired("Authentication Required", name: XRPCErrorName.authMissing)
         case .serviceAuth(let name, let message): self = .authRequired(message, name: name)
         }
     }
@@ -39,12 +39,12 @@ extension XRPCError {
     /// Account-database failures.
     init(_ error: ServiceDBError) {
         switch error {
-        case .handleTaken: self = .invalidRequest("Handle already taken", name: "HandleNotAvailable")
+        case .handleTaken: self = .invalidRequest("Handle already taken", name: XRPCErrorName.handleNotAvailable)
         case .emailTaken: self = .invalidRequest("Email already taken")
-        case .accountExists: self = .invalidRequest("Account already exists", name: "AlreadyExists")
-        case .accountNotFound: self = .init(status: .badRequest, name: "AccountNotFound", message: "Account not found")
+        case .accountExists: self = .invalidRequest("Account already exists", name: XRPCErrorName.alreadyExists)
+        case .accountNotFound: self = .init(status: .badRequest, name: XRPCErrorName.accountNotFound, message: "Account not found")
         case .inviteCodeUnavailable:
-            self = .invalidRequest("Provided invite code not available", name: "InvalidInviteCode")
+            self = .invalidRequest("Provided invite code not available", name: XRPCErrorName.invalidInviteCode)
         case .appPasswordExists:
             self = .invalidRequest("An app password with this name already exists")
         case .invalidPasswordHash, .corruptRow: self = .internalServerError
@@ -56,7 +56,7 @@ extension XRPCError {
     init(_ error: PLCError) {
         switch error {
         case .directory(let status, let message) where status >= 500:
-            self = .init(status: .badGateway, name: "UpstreamFailure", message: message)
+            self = .init(status: .badGateway, name: XRPCErrorName.upstreamFailure, message: message)
         case .directory(_, let message): self = .invalidRequest(message)
         default: self = .invalidRequest("\(error)")
         }
@@ -67,15 +67,15 @@ extension XRPCError {
     /// Repository write failures, with the reference's names and messages (`InvalidSwap` for swap mismatches).
     init(_ error: RepoError) {
         switch error {
-        case .badCommitSwap(let current): self = .invalidRequest("Commit was at \(current)", name: "InvalidSwap")
+        case .badCommitSwap(let current): self = .invalidRequest("Commit was at \(current)", name: XRPCErrorName.invalidSwap)
         case .badRecordSwap(let current):
-            self = .invalidRequest("Record was at \(current.map(\.description) ?? "null")", name: "InvalidSwap")
+            self = .invalidRequest("Record was at \(current.map(\.description) ?? "null")", name: XRPCErrorName.invalidSwap)
         case .tooManyWrites(let max): self = .invalidRequest("Too many writes. Max: \(max)")
         case .commitTooLarge: self = .invalidRequest("Too many writes. Max event size: 2MB")
         case .recordExists(let path): self = .invalidRequest("Record already exists: \(path)")
         case .recordNotFound(let path): self = .invalidRequest("Could not find record: \(path)")
         case .duplicateWrite(let path): self = .invalidRequest("Duplicate write to \(path)")
-        case .emptyRepo: self = .invalidRequest("Repo not found", name: "NotFound")
+        case .emptyRepo: self = .invalidRequest("Repo not found", name: XRPCErrorName.notFound)
         case .missingBlock, .invalidCommit, .invalidMST, .invalidKey, .invalidCAR: self = .internalServerError
         }
     }
@@ -83,7 +83,7 @@ extension XRPCError {
     /// Actor-store failures: a missing store is the reference's 400 `NotFound "Repo not found"`.
     init(_ error: ActorStoreError) {
         switch error {
-        case .actorNotFound: self = .invalidRequest("Repo not found", name: "NotFound")
+        case .actorNotFound: self = .invalidRequest("Repo not found", name: XRPCErrorName.notFound)
         case .preferenceMissingType: self = .invalidRequest("Preference is missing a $type")
         case .preferenceNotInNamespace(let type):
             self = .invalidRequest("Some preferences are not in the app.bsky namespace: \(type)")
@@ -104,10 +104,10 @@ extension XRPCError {
         case .notFound: self = .blobNotFound()
         case .tooLarge(let limit): self = .blobTooLarge(limit: limit)
         case .rangeNotSatisfiable:
-            self = .init(status: .rangeNotSatisfiable, name: "InvalidRange", message: "Range not satisfiable")
+            self = .init(status: .rangeNotSatisfiable, name: XRPCErrorName.invalidRange, message: "Range not satisfiable")
         case .timeout:
             self = .init(
-                status: .gatewayTimeout, name: "UpstreamTimeout", message: "Blob storage did not answer in time")
+                status: .gatewayTimeout, name: XRPCErrorName.upstreamTimeout, message: "Blob storage did not answer in time")
         case .invalidTempKey, .upstream, .invalidResponse, .unreachable, .invalidEndpoint, .io:
             self = .internalServerError
         }

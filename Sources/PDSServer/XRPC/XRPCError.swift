@@ -19,37 +19,37 @@ package struct XRPCError: HTTPResponseError, Sendable, Equatable {
     }
 
     /// 400 `InvalidRequest` (or another name).
-    package static func invalidRequest(_ message: String? = nil, name: String = "InvalidRequest") -> Self {
+    package static func invalidRequest(_ message: String? = nil, name: String = XRPCErrorName.invalidRequest) -> Self {
         .init(status: .badRequest, name: name, message: message)
     }
 
     /// 401 `AuthenticationRequired` (or another name).
-    package static func authRequired(_ message: String? = nil, name: String = "AuthenticationRequired") -> Self {
+    package static func authRequired(_ message: String? = nil, name: String = XRPCErrorName.authenticationRequired) -> Self {
         .init(status: .unauthorized, name: name, message: message)
     }
 
     /// 403 `Forbidden`.
-    package static func forbidden(_ message: String? = nil, name: String = "Forbidden") -> Self {
+    package static func forbidden(_ message: String? = nil, name: String = XRPCErrorName.forbidden) -> Self {
         .init(status: .forbidden, name: name, message: message)
     }
 
     /// 404 `NotFound` (or another name).
-    package static func notFound(_ message: String? = nil, name: String = "NotFound") -> Self {
+    package static func notFound(_ message: String? = nil, name: String = XRPCErrorName.notFound) -> Self {
         .init(status: .notFound, name: name, message: message)
     }
 
     /// 501 `MethodNotImplemented`: the method exists in atproto but this server does not serve it (yet).
     package static func methodNotImplemented(_ nsid: String) -> Self {
-        .init(status: .notImplemented, name: "MethodNotImplemented", message: "Method Not Implemented: \(nsid)")
+        .init(status: .notImplemented, name: XRPCErrorName.methodNotImplemented, message: "Method Not Implemented: \(nsid)")
     }
 
     /// 500 with a generic message: internal details are logged, never returned.
     package static let internalServerError = Self(
-        status: .internalServerError, name: "InternalServerError", message: "Internal Server Error")
+        status: .internalServerError, name: XRPCErrorName.internalServerError, message: "Internal Server Error")
 
     /// 503 `ServiceUnavailable`.
     package static func serviceUnavailable(_ message: String? = nil) -> Self {
-        .init(status: .serviceUnavailable, name: "ServiceUnavailable", message: message)
+        .init(status: .serviceUnavailable, name: XRPCErrorName.serviceUnavailable, message: message)
     }
 
     package func response(from request: Request, context: some RequestContext) throws -> Response {

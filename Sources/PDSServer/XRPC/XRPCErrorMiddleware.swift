@@ -25,15 +25,15 @@ struct XRPCErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func name(for status: HTTPResponse.Status) -> String {
         switch status.code {
-        case 400: "InvalidRequest"
-        case 401: "AuthenticationRequired"
-        case 403: "Forbidden"
-        case 404: "NotFound"
+        case 400: XRPCErrorName.invalidRequest
+        case 401: XRPCErrorName.authenticationRequired
+        case 403: XRPCErrorName.forbidden
+        case 404: XRPCErrorName.notFound
         case 413: "PayloadTooLarge"
         case 429: "RateLimitExceeded"
         case 501: "MethodNotImplemented"
         case 503: "ServiceUnavailable"
-        default: status.code >= 500 ? "InternalServerError" : "InvalidRequest"
+        default: status.code >= 500 ? XRPCErrorName.internalServerError : XRPCErrorName.invalidRequest
         }
     }
 }

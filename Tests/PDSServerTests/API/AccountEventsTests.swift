@@ -17,7 +17,7 @@ import Testing
     @Test func createDeactivateActivateSequenceEvents() async throws {
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
-            let app = TestApplication.make(services: services)
+            let app = try await TestApplication.make(services: services)
             try await app.test(.router) { client in
                 let created = try await T.createAccount(client, handle: "frank.test")
                 let did = try DID(try #require(created["did"] as? String))

@@ -17,7 +17,7 @@ import Testing
     @Test func takenDownAccountsCanOnlyLogInWithAllowTakendown() async throws {
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
-            let app = TestApplication.make(services: services)
+            let app = try await TestApplication.make(services: services)
             try await app.test(.router) { client in
                 let created = try await T.createAccount(client, handle: "erin.test")
                 let did = try DID(try #require(created["did"] as? String))
@@ -63,7 +63,7 @@ import Testing
     @Test func bringYourOwnDIDNeedsServiceAuthAndStartsDeactivated() async throws {
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
-            let app = TestApplication.make(services: services)
+            let app = try await TestApplication.make(services: services)
             // An identity created elsewhere: its #atproto key signs the service-auth token.
             let oldKey = Secp256k1Keypair()
             let state = PLCState.atproto(

@@ -39,7 +39,7 @@ import Testing
 
     @Test func createAccountThenLoginRefreshAndLogout() async throws {
         try await withTemporaryDirectory { dir in
-            let app = try TestApplication.make(dataDirectory: dir)
+            let app = try await TestApplication.make(dataDirectory: dir)
             try await app.test(.router) { client in
                 let created = try await Self.createAccount(client, handle: "alice.test")
                 let did = try #require(created["did"] as? String)
@@ -88,7 +88,7 @@ import Testing
 
     @Test func wrongPasswordIsUnauthorized() async throws {
         try await withTemporaryDirectory { dir in
-            let app = try TestApplication.make(dataDirectory: dir)
+            let app = try await TestApplication.make(dataDirectory: dir)
             try await app.test(.router) { client in
                 _ = try await Self.createAccount(client, handle: "bobby.test")
                 try await client.execute(
@@ -104,7 +104,7 @@ import Testing
 
     @Test func takenHandleAndHandleRules() async throws {
         try await withTemporaryDirectory { dir in
-            let app = try TestApplication.make(dataDirectory: dir)
+            let app = try await TestApplication.make(dataDirectory: dir)
             try await app.test(.router) { client in
                 _ = try await Self.createAccount(client, handle: "carol.test")
                 for (handle, name) in [
@@ -125,7 +125,7 @@ import Testing
 
     @Test func invitesRequiredRefusesBadCodes() async throws {
         try await withTemporaryDirectory { dir in
-            let app = try TestApplication.make(["PDS_INVITE_REQUIRED": "true"], dataDirectory: dir)
+            let app = try await TestApplication.make(["PDS_INVITE_REQUIRED": "true"], dataDirectory: dir)
             try await app.test(.router) { client in
                 for code in [nil, "nope-nope-nope"] as [String?] {
                     var input: [String: Any] = ["handle": "dave.test", "email": "d@example.com", "password": "p"]

@@ -41,17 +41,19 @@ import Testing
                 "createdAt": .string("2026-01-01T00:00:00.000Z"),
             ]))
         let sequencer = services.sequencer
-        return try await services.actorStore.transact(did) { txn in
-            let commit = try txn.repo.processWrites([write], swapCommit: nil)
-            _ = try sequencer.sequenceCommit(did: did, commit: commit)
-            return commit
+        let (commit, ticket) = try await services.actorStore.transact(did) { txn in
+            try txn.repo.processWrites([write], swapCommit: nil)
+        } committed: { commit in
+            (commit, sequencer.enqueueCommit(did: did, commit: commit))
         }
+        _ = try await ticket.seqs
+        return commit
     }
 
     @Test func latestCommitAndRepoVerifyAgainstTheAccountKey() async throws {
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
-            let app = TestApplication.make(services: services)
+            let app = try await TestApplication.make(services: services)
             try await app.test(.router) { client in
                 let created = try await T.createAccount(client, handle: "alice.test")
                 let did = try DID(try #require(created["did"] as? String))
@@ -90,7 +92,7 @@ import Testing
 
     @Test func unknownAndMalformedRepos() async throws {
         try await withTemporaryDirectory { dir in
-            let app = try TestApplication.make(dataDirectory: dir)
+            let app = try await TestApplication.make(dataDirectory: dir)
             try await app.test(.router) { client in
                 for method in ["getLatestCommit", "getRepo", "getHead", "getCheckout", "getRepoStatus"] {
                     let response = try await Self.get(
@@ -108,7 +110,7 @@ import Testing
     @Test func recordProofAndBlocks() async throws {
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
-            let app = TestApplication.make(services: services)
+            let app = try await TestApplication.make(services: services)
             try await app.test(.router) { client in
                 let created = try await T.createAccount(client, handle: "bob.test")
                 let did = try DID(try #require(created["did"] as? String))
@@ -147,7 +149,7 @@ import Testing
 
     @Test func listReposPaginatesInCreationOrder() async throws {
         try await withTemporaryDirectory { dir in
-            let app = try TestApplication.make(dataDirectory: dir)
+            let app = try await TestApplication.make(dataDirectory: dir)
             try await app.test(.router) { client in
                 var dids: [String] = []
                 for name in ["one", "two", "three"] {
@@ -183,7 +185,7 @@ import Testing
     @Test func deactivatedAndTakenDownRepos() async throws {
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
-            let app = TestApplication.make(services: services)
+            let app = try await TestApplication.make(services: services)
             try await app.test(.router) { client in
                 let created = try await T.createAccount(client, handle: "carol.test")
                 let did = try DID(try #require(created["did"] as? String))

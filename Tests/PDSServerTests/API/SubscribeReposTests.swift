@@ -19,7 +19,7 @@ import Testing
 
     @Test func backfillDeliversAccountCreationInSeqOrder() async throws {
         try await withTemporaryDirectory { dir in
-            let app = try TestApplication.make(dataDirectory: dir)
+            let app = try await TestApplication.make(dataDirectory: dir)
             try await app.test(.live) { client in
                 let created = try await ComAtprotoServerTests.createAccount(client, handle: "dave.test")
                 let did = try #require(created["did"] as? String)
@@ -48,7 +48,7 @@ import Testing
 
     @Test func futureCursorGetsAnErrorFrameAndPolicyClose() async throws {
         try await withTemporaryDirectory { dir in
-            let app = try TestApplication.make(dataDirectory: dir)
+            let app = try await TestApplication.make(dataDirectory: dir)
             try await app.test(.live) { client in
                 let close = try await client.ws("\(Self.path)?cursor=1000") { inbound, _, _ in
                     var frames: [SubscriptionFrame] = []

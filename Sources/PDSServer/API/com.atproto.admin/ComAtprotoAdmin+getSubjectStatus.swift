@@ -14,7 +14,7 @@ extension ComAtprotoAdmin {
         let did = try parameters.parse("did") { try DID($0) }
         let uri = try parameters.parse("uri") { try ATURI($0) }
         let blob = try parameters.parse("blob") { try CID($0) }
-        let notFound = XRPCError.invalidRequest("Subject not found", name: "NotFound")
+        let notFound = XRPCError.invalidRequest("Subject not found", name: XRPCErrorName.notFound)
 
         var output: [String: LexValue]
         if let blob {

@@ -47,13 +47,13 @@ extension ComAtprotoAdmin {
                 case .suspended: .suspended
                 case .deleted: .deleted
                 }
-            try services.sequencer.sequenceAccountStatus(did: did, active: status == nil, status: status)
+            try await services.sequencer.sequenceAccountStatus(did: did, active: status == nil, status: status)
         case .record(let uri, let did, _):
             if takedown != nil {
                 try await services.actorStore.transact(did) { txn in
                     guard try txn.recordReader.takedownRef(uri: uri) != nil else {
                         throw XRPCError.invalidRequest(
-                            "Could not locate record: \(uri.rawValue)", name: "RecordNotFound")
+                            "Could not locate record: \(uri.rawValue)", name: XRPCErrorName.recordNotFound)
                     }
                     try txn.record.updateTakedown(uri: uri, takedownRef: takedownRef)
                 }

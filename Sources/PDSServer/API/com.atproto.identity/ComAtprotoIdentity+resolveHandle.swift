@@ -16,7 +16,7 @@ extension ComAtprotoIdentity {
     /// others are resolved by DNS TXT and HTTPS well-known.
     func resolveHandle(_ request: Request) async throws -> ResolveHandleOutput {
         let handle = try XRPCParameters(request).parseRequired("handle") { try Handle($0) }
-        let notFound = XRPCError.invalidRequest("Unable to resolve handle", name: "HandleNotFound")
+        let notFound = XRPCError.invalidRequest("Unable to resolve handle", name: XRPCErrorName.handleNotFound)
         let rules = HandleRules(serviceDomains: services.configuration.identity.serviceHandleDomains)
         if rules.isServiceHandle(handle) {
             guard let account = try await services.serviceDB.account(handle: handle) else { throw notFound }

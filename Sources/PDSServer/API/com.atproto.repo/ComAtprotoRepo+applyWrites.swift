@@ -1,14 +1,8 @@
 import ActorStore
 import ATCore
 import ATRepo
-import Foundation
-import HTTPTypes
 import Hummingbird
-import Identity
-import Lexicon
 import Logging
-import Sequencer
-import ServiceDB
 
 extension ComAtprotoRepo {
     /// `com.atproto.repo.applyWrites` (STD): up to 200 `#create`/`#update`/`#delete` writes in one commit.
@@ -23,12 +17,12 @@ extension ComAtprotoRepo {
         guard items.count <= RepoTransactor.maxWrites else {
             throw XRPCError.invalidRequest("Too many writes. Max: \(RepoTransactor.maxWrites)")
         }
-        let did = try await authorizeWrite(request, repo: repo)
+        let did = try await writer.authorize(request, repo: repo)
 
         let prepared = try items.enumerated().map { index, item in
             try prepareApplyWrite(item, index: index, did: did, validate: validate)
         }
-        let (_, commit) = try await self.commit(
+        let (_, commit) = try await writer.commit(
             did: did, swapCommit: swapCommit, records: prepared.compactMap(\.write.record), logger: logger
         ) { _ in
             (prepared.map { $0.write }, ())
@@ -47,16 +41,16 @@ extension ComAtprotoRepo {
             }
         }
         var output: [String: LexValue] = ["results": .array(results)]
-        if let commit { output["commit"] = Self.commitMeta(commit) }
+        if let commit { output["commit"] = RepoWriter.commitMeta(commit) }
         return LexJSONResponse(value: .map(output))
     }
 
     /// One element of `writes`, by its `$type`.
-    private func prepareApplyWrite(_ item: LexValue, index: Int, did: DID, validate: Bool?) throws -> PreparedWrite {
+    private func prepareApplyWrite(_ item: LexValue, index: Int, did: DID, validate: Bool?) throws -> RepoWriter.PreparedWrite {
         let path = "Input/writes/\(index)"
         guard case .map = item else { throw XRPCError.invalidRequest("\(path) must be an object") }
         let fields = try RepoInput(item)
-        guard let collection = try? fields.parse("collection", required: true, { try NSID($0) }) else {
+        guard let collection = try? fields.required("collection", { try NSID($0) }) else {
             throw XRPCError.invalidRequest("\(path)/collection must be a valid NSID")
         }
         let rkey: RecordKey?
@@ -67,19 +61,17 @@ extension ComAtprotoRepo {
         }
         switch item.type {
         case "com.atproto.repo.applyWrites#create":
-            return try prepareRecordWrite(
+            return try writer.prepareRecord(
                 action: .create, did: did, collection: collection, rkey: rkey, record: try value(fields, path),
                 validate: validate, swapRecord: nil)
         case "com.atproto.repo.applyWrites#update":
             guard let rkey else { throw XRPCError.invalidRequest("\(path) must have the property \"rkey\"") }
-            return try prepareRecordWrite(
+            return try writer.prepareRecord(
                 action: .update, did: did, collection: collection, rkey: rkey, record: try value(fields, path),
                 validate: validate, swapRecord: nil)
         case "com.atproto.repo.applyWrites#delete":
             guard let rkey else { throw XRPCError.invalidRequest("\(path) must have the property \"rkey\"") }
-            return PreparedWrite(
-                write: .delete(collection, rkey), uri: ATURI(did: did, collection: collection, rkey: rkey), cid: nil,
-                validationStatus: nil)
+            return writer.prepareDelete(did: did, collection: collection, rkey: rkey)
         default:
             throw XRPCError.invalidRequest(
                 "\(path) must be an object which includes the \"$type\" property (#create, #update or #delete)")

@@ -1,14 +1,8 @@
 import ActorStore
 import ATCore
 import ATRepo
-import Foundation
-import HTTPTypes
 import Hummingbird
-import Identity
-import Lexicon
 import Logging
-import Sequencer
-import ServiceDB
 
 extension ComAtprotoRepo {
     /// `com.atproto.repo.createRecord` (STD). Unless `validate` is `false`, existing records making the same
@@ -16,17 +10,17 @@ extension ComAtprotoRepo {
     func createRecord(_ request: Request, logger: Logger) async throws -> LexJSONResponse {
         let input = try RepoInput(try await XRPCBody.lexValue(request, limit: XRPCBody.writeJSONLimit))
         let repo = try input.requireString("repo")
-        let collection = try input.parse("collection", required: true) { try NSID($0) }!
+        let collection = try input.required("collection") { try NSID($0) }
         let rkey = try input.parse("rkey") { try RecordKey($0) }
         let validate = try input.bool("validate")
         let record = try input.record()
         let swapCommit = try input.parse("swapCommit") { try CID($0) }
-        let did = try await authorizeWrite(request, repo: repo)
+        let did = try await writer.authorize(request, repo: repo)
 
-        let prepared = try prepareRecordWrite(
+        let prepared = try writer.prepareRecord(
             action: .create, did: did, collection: collection, rkey: rkey, record: record, validate: validate,
             swapRecord: nil)
-        let (_, commit) = try await self.commit(
+        let (_, commit) = try await writer.commit(
             did: did, swapCommit: swapCommit, records: [prepared.write.record].compactMap { $0 }, logger: logger
         ) { txn in
             var writes: [RepoWrite] = []
@@ -42,7 +36,7 @@ extension ComAtprotoRepo {
         var output: [String: LexValue] = [
             "uri": .string(prepared.uri.rawValue), "cid": .string(prepared.cid?.description ?? ""),
         ]
-        if let commit { output["commit"] = Self.commitMeta(commit) }
+        if let commit { output["commit"] = RepoWriter.commitMeta(commit) }
         if let status = prepared.validationStatus { output["validationStatus"] = .string(status) }
         return LexJSONResponse(value: .map(output))
     }

@@ -28,19 +28,19 @@ extension ComAtprotoRepo {
             throw XRPCError.invalidRequest("Could not find user: \(repo)")
         }
         if account.takedownRef != nil {
-            throw XRPCError.invalidRequest("Repo has been takendown: \(repo)", name: "RepoTakendown")
+            throw XRPCError.invalidRequest("Repo has been takendown: \(repo)", name: XRPCErrorName.repoTakendown)
         }
         if account.deactivatedAt != nil {
-            throw XRPCError.invalidRequest("Repo has been deactivated: \(repo)", name: "RepoDeactivated")
+            throw XRPCError.invalidRequest("Repo has been deactivated: \(repo)", name: XRPCErrorName.repoDeactivated)
         }
         let document: DIDDocument?
         do {
-            document = try await services.didDocument(account.did)
+            document = try await didDocument(account.did)
         } catch {
             throw XRPCError.invalidRequest("Could not resolve DID: \(account.did.rawValue)")
         }
         guard let document else { throw XRPCError.invalidRequest("Could not resolve DID: \(account.did.rawValue)") }
-        let collections = try await services.actorStore.read(account.did) { store in
+        let collections = try await actorStore.read(account.did) { store in
             try store.record.listCollections()
         }
         let handle = account.handle ?? Handle.invalid

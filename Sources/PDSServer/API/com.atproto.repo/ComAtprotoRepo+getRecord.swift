@@ -21,14 +21,14 @@ extension ComAtprotoRepo {
         let cid = try params.parse("cid") { try CID($0) }
         guard let account = try await findAccount(repo), account.status == .active else {
             throw XRPCError.invalidRequest(
-                "Could not locate record: at://\(repo)/\(collection.rawValue)/\(rkey.rawValue)", name: "RecordNotFound")
+                "Could not locate record: at://\(repo)/\(collection.rawValue)/\(rkey.rawValue)", name: XRPCErrorName.recordNotFound)
         }
         let uri = ATURI(did: account.did, collection: collection, rkey: rkey)
-        let record = try await services.actorStore.read(account.did) { store in
+        let record = try await actorStore.read(account.did) { store in
             try store.record.getRecord(uri: uri, cid: cid)
         }
         guard let record else {
-            throw XRPCError.invalidRequest("Could not locate record: \(uri.rawValue)", name: "RecordNotFound")
+            throw XRPCError.invalidRequest("Could not locate record: \(uri.rawValue)", name: XRPCErrorName.recordNotFound)
         }
         return LexJSONResponse(
             value: .map([

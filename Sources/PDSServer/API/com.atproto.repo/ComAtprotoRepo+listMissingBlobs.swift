@@ -22,7 +22,7 @@ extension ComAtprotoRepo {
         let parameters = XRPCParameters(request)
         let limit = try parameters.integer("limit", default: 500, range: 1...1000)
         let cursor = try parameters.parse("cursor") { try CID($0) }
-        let missing = try await services.actorStore.read(caller.did) {
+        let missing = try await actorStore.read(caller.did) {
             try $0.blob.listMissingBlobs(cursor: cursor, limit: limit)
         }
         return ListMissingBlobsOutput(

@@ -25,7 +25,7 @@ extension ComAtprotoRepo {
         guard let account = try await findAccount(repo), account.status == .active else {
             throw XRPCError.invalidRequest("Could not find repo: \(repo)")
         }
-        let records = try await services.actorStore.read(account.did) { store in
+        let records = try await actorStore.read(account.did) { store in
             try store.record.listRecords(
                 collection: collection.rawValue, limit: limit, reverse: reverse, cursor: cursor, rkeyStart: rkeyStart,
                 rkeyEnd: rkeyEnd)

@@ -16,11 +16,11 @@ extension ComAtprotoRepo {
     func uploadBlob(_ request: Request, logger: Logger) async throws -> LexJSONResponse {
         let did = try await auth.accessOrServiceAuth(
             request, lxm: "com.atproto.repo.uploadBlob", scopes: SessionTokens.Scope.standard, checkTakedown: true)
-        let limit = services.configuration.service.blobUploadLimit
+        let limit = blobUploadLimit
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw XRPCError.blobTooLarge(limit: limit)
         }
-        let blobs = services.blobs(of: did)
+        let blobs = blobs(did)
         let upload: BlobUploadResult
         do {
             upload = try await BlobUpload.upload(
@@ -28,7 +28,7 @@ extension ComAtprotoRepo {
         } catch BlobStoreError.tooLarge {
             throw XRPCError.blobTooLarge(limit: limit)
         }
-        let row = try await blobs.track(upload, at: services.now())
+        let row = try await blobs.track(upload, at: now())
         let ref = BlobRef(ref: row.cid, mimeType: row.mimeType, size: Int64(row.size))
         return LexJSONResponse(value: .map(["blob": ref.lexValue]))
     }
@@ -39,6 +39,6 @@ extension XRPCError {
     /// - Parameters:
     ///   - limit: the limit in bytes.
     static func blobTooLarge(limit: Int) -> XRPCError {
-        .invalidRequest("This file is too large. The maximum size is \(limit) bytes.", name: "BlobTooLarge")
+        .invalidRequest("This file is too large. The maximum size is \(limit) bytes.", name: XRPCErrorName.blobTooLarge)
     }
 }

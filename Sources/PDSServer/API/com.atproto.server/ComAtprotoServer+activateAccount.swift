@@ -13,10 +13,10 @@ extension ComAtprotoServer {
     /// Sequences `#account`, `#identity` and `#sync` (the current commit), as the reference does.
     func activateAccount(_ request: Request) async throws {
         let caller = try await auth.access(request, scopes: SessionTokens.Scope.full)
-        guard caller.account != nil else { throw XRPCError.invalidRequest("Account not found", name: "AccountNotFound") }
+        guard caller.account != nil else { throw XRPCError.invalidRequest("Account not found", name: XRPCErrorName.accountNotFound) }
         guard await isDIDDocumentValid(caller.did) else {
             throw XRPCError.invalidRequest(
-                "DID document does not point to this PDS with the account's signing key", name: "InvalidRequest")
+                "DID document does not point to this PDS with the account's signing key", name: XRPCErrorName.invalidRequest)
         }
         try await services.serviceDB.activateAccount(did: caller.did)
         let did = caller.did
@@ -27,7 +27,7 @@ extension ComAtprotoServer {
             return (root.cid, block)
         }
         guard let head else { throw XRPCError.internalServerError }
-        _ = try services.sequencer.sequenceAccountActivation(
+        _ = try await services.sequencer.sequenceAccountActivation(
             did: did, handle: caller.account?.handle, commitCID: head.cid, commitBlock: head.block)
     }
 }

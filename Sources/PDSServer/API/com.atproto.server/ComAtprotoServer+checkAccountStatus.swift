@@ -24,7 +24,7 @@ extension ComAtprotoServer {
     func checkAccountStatus(_ request: Request) async throws -> CheckAccountStatusOutput {
         let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard)
         guard let account = caller.account else {
-            throw XRPCError.invalidRequest("Account not found", name: "AccountNotFound")
+            throw XRPCError.invalidRequest("Account not found", name: XRPCErrorName.accountNotFound)
         }
         let did = caller.did
         let counts = try await services.actorStore.read(did) { reader in

@@ -49,7 +49,7 @@ extension ComAtprotoServer {
         guard password.count <= 256 else { throw XRPCError.invalidRequest("Password too long") }
         let inviteCode = input.inviteCode?.trimmingCharacters(in: .whitespaces)
         if configuration.invites.required && (inviteCode ?? "").isEmpty {
-            throw XRPCError.invalidRequest("No invite code provided", name: "InvalidInviteCode")
+            throw XRPCError.invalidRequest("No invite code provided", name: XRPCErrorName.invalidInviteCode)
         }
         let handle = try HandleRules(serviceDomains: configuration.identity.serviceHandleDomains)
             .normalizeAndValidate(input.handle)
@@ -58,7 +58,7 @@ extension ComAtprotoServer {
         }
         if configuration.invites.required, let inviteCode { try await services.serviceDB.checkInviteCode(inviteCode) }
         if try await services.serviceDB.account(handle: handle) != nil {
-            throw XRPCError.invalidRequest("Handle already taken: \(handle)", name: "HandleNotAvailable")
+            throw XRPCError.invalidRequest("Handle already taken: \(handle)", name: XRPCErrorName.handleNotAvailable)
         }
         if try await services.serviceDB.account(email: email) != nil {
             throw XRPCError.invalidRequest("Email already taken: \(email)")
@@ -71,10 +71,10 @@ extension ComAtprotoServer {
                 throw XRPCError.authRequired("Missing auth to create account with did")
             }
             guard serviceAuth.iss == did else {
-                throw XRPCError.authRequired("Auth is not for the requested did", name: "AuthenticationRequired")
+                throw XRPCError.authRequired("Auth is not for the requested did", name: XRPCErrorName.authenticationRequired)
             }
             if try await services.serviceDB.account(did: did) != nil {
-                throw XRPCError.invalidRequest("Account already exists", name: "AlreadyExists")
+                throw XRPCError.invalidRequest("Account already exists", name: XRPCErrorName.alreadyExists)
             }
             broughtDID = did
         }
@@ -99,14 +99,14 @@ extension ComAtprotoServer {
             // `#identity`, `#account`, `#commit` and `#sync` in one transaction; none for an account created
             // deactivated (migration or bring-your-own DID), as the reference does.
             if broughtDID == nil {
-                _ = try services.sequencer.sequenceAccountCreation(did: did, handle: handle, commit: created.repo)
+                _ = try await services.sequencer.sequenceAccountCreation(did: did, handle: handle, commit: created.repo)
             }
             return CreateAccountOutput(
                 handle: handle.rawValue, did: did.rawValue, didDoc: created.didDoc, accessJwt: access,
                 refreshJwt: refresh.token)
         } catch ServiceDBError.accountExists {
             // Another request created this DID's account concurrently: its rows and store are not ours to undo.
-            throw XRPCError.invalidRequest("Account already exists", name: "AlreadyExists")
+            throw XRPCError.invalidRequest("Account already exists", name: XRPCErrorName.alreadyExists)
         } catch {
             await rollBackAccountCreation(did: did, createdDID: broughtDID == nil, logger: logger)
             throw error

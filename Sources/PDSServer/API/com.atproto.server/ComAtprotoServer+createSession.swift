@@ -67,7 +67,7 @@ extension ComAtprotoServer {
 
         let takendown = account.takedownRef != nil
         if takendown && input.allowTakendown != true {
-            throw XRPCError.authRequired("Account has been taken down", name: "AccountTakedown")
+            throw XRPCError.authRequired("Account has been taken down", name: XRPCErrorName.accountTakedown)
         }
         let scope: SessionTokens.Scope =
             takendown ? .takendown

@@ -24,6 +24,6 @@ extension ComAtprotoServer {
             deleteAfter = parsed
         }
         try await services.serviceDB.deactivateAccount(did: caller.did, deleteAfter: deleteAfter?.date)
-        _ = try services.sequencer.sequenceAccountStatus(did: caller.did, active: false, status: .deactivated)
+        _ = try await services.sequencer.sequenceAccountStatus(did: caller.did, active: false, status: .deactivated)
     }
 }

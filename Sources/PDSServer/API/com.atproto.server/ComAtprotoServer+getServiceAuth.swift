@@ -51,13 +51,13 @@ extension ComAtprotoServer {
             return value
         }) {
             guard requested > now else {
-                throw XRPCError.invalidRequest("expiration is in past", name: "BadExpiration")
+                throw XRPCError.invalidRequest("expiration is in past", name: XRPCErrorName.badExpiration)
             }
             guard requested - now <= 3600 else {
-                throw XRPCError.invalidRequest("cannot request a token with an expiration more than an hour in the future", name: "BadExpiration")
+                throw XRPCError.invalidRequest("cannot request a token with an expiration more than an hour in the future", name: XRPCErrorName.badExpiration)
             }
             guard lxm != nil || requested - now <= 60 else {
-                throw XRPCError.invalidRequest("cannot request a method-less token with an expiration more than a minute in the future", name: "BadExpiration")
+                throw XRPCError.invalidRequest("cannot request a method-less token with an expiration more than a minute in the future", name: XRPCErrorName.badExpiration)
             }
             exp = requested
         }
@@ -72,7 +72,7 @@ extension ComAtprotoServer {
             }
         }
         if caller.scope == .takendown && lxm != "com.atproto.server.createAccount" {
-            throw XRPCError.invalidRequest("Bad token scope", name: "InvalidToken")
+            throw XRPCError.invalidRequest("Bad token scope", name: XRPCErrorName.invalidToken)
         }
         var random = [UInt8](repeating: 0, count: 16)
         var rng = SystemRandomNumberGenerator()

@@ -15,19 +15,19 @@ extension ComAtprotoServer {
             throw XRPCError.invalidRequest("Could not find user info for account: \(presented.did)")
         }
         if account.takedownRef != nil {
-            throw XRPCError.authRequired("Account has been taken down", name: "AccountTakedown")
+            throw XRPCError.authRequired("Account has been taken down", name: XRPCErrorName.accountTakedown)
         }
         let expiresAt = Date().addingTimeInterval(SessionTokens.refreshLifetime)
         guard
             let rotated = try await services.serviceDB.rotateRefreshToken(
                 id: presented.id, newID: SessionTokens.newRefreshTokenID(), newExpiresAt: expiresAt)
-        else { throw XRPCError.invalidRequest("Token has been revoked", name: "ExpiredToken") }
+        else { throw XRPCError.invalidRequest("Token has been revoked", name: XRPCErrorName.expiredToken) }
 
         var scope = SessionTokens.Scope.access
         if let name = rotated.appPasswordName {
             let passwords = try await services.serviceDB.listAppPasswords(did: account.did)
             guard let appPassword = passwords.first(where: { $0.name == name }) else {
-                throw XRPCError.invalidRequest("Token has been revoked", name: "ExpiredToken")
+                throw XRPCError.invalidRequest("Token has been revoked", name: XRPCErrorName.expiredToken)
             }
             scope = appPassword.privileged ? .appPassPrivileged : .appPass
         }

@@ -36,7 +36,7 @@ extension ComAtprotoSync {
             throw XRPCError.blobNotFound()
         } catch BlobStoreError.rangeNotSatisfiable(let size) {
             return try XRPCError(
-                status: .rangeNotSatisfiable, name: "InvalidRange", message: "Range not satisfiable for \(size) bytes"
+                status: .rangeNotSatisfiable, name: XRPCErrorName.invalidRange, message: "Range not satisfiable for \(size) bytes"
             ).response(adding: [.contentRange: "bytes */\(size)"])
         }
         if let range = content.range {

@@ -31,7 +31,7 @@ extension ComAtprotoSync {
         }
         guard found.missing.isEmpty else {
             let list = found.missing.map(\.description).joined(separator: ",")
-            throw XRPCError.invalidRequest("Could not find cids: \(list)", name: "BlockNotFound")
+            throw XRPCError.invalidRequest("Could not find cids: \(list)", name: XRPCErrorName.blockNotFound)
         }
         return Self.carResponse(CARWriter.serialize(roots: [], blocks: found.blocks))
     }

@@ -15,7 +15,7 @@ extension ComAtprotoSync {
         let did = try didParameter(XRPCParameters(request))
         _ = try await availableAccount(did, request: request)
         guard let root = try await read(did, { try $0.repo.root() }) else {
-            throw XRPCError.invalidRequest("Could not find root for DID: \(did)", name: "HeadNotFound")
+            throw XRPCError.invalidRequest("Could not find root for DID: \(did)", name: XRPCErrorName.headNotFound)
         }
         return GetHeadOutput(root: root.cid.description)
     }

@@ -18,7 +18,7 @@ extension ComAtprotoSync {
         }
         guard proof.record != nil else {
             throw XRPCError.invalidRequest(
-                "Could not locate record: at://\(did)/\(collection)/\(rkey)", name: "RecordNotFound")
+                "Could not locate record: at://\(did)/\(collection)/\(rkey)", name: XRPCErrorName.recordNotFound)
         }
         return Self.carResponse(proof.car())
     }

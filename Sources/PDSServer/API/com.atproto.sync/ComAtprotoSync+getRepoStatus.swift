@@ -18,7 +18,7 @@ extension ComAtprotoSync {
     func getRepoStatus(_ request: Request) async throws -> GetRepoStatusOutput {
         let did = try didParameter(XRPCParameters(request))
         guard let account = try await services.serviceDB.account(did: did) else {
-            throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", name: "RepoNotFound")
+            throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", name: XRPCErrorName.repoNotFound)
         }
         let status = account.status
         guard status == .active else {

@@ -27,8 +27,8 @@ extension ComAtprotoSync {
         if let raw = context.request.uri.queryParameters["cursor"] {
             guard let value = Int64(raw), value >= 0 else {
                 try await Self.closeWithError(
-                    .error(name: "InvalidRequest", message: "cursor must be a non-negative integer"),
-                    name: "InvalidRequest", outbound: outbound)
+                    .error(name: XRPCErrorName.invalidRequest, message: "cursor must be a non-negative integer"),
+                    name: XRPCErrorName.invalidRequest, outbound: outbound)
                 return
             }
             cursor = value
@@ -55,7 +55,7 @@ extension ComAtprotoSync {
             guard let frame = error.subscriptionFrame, case .error(let name, _) = frame else {
                 logger.error("subscribeRepos failed", metadata: ["error": "\(error)"])
                 try await Self.closeWithError(
-                    .error(name: "InternalServerError", message: "Internal Server Error"), name: "InternalServerError",
+                    .error(name: XRPCErrorName.internalServerError, message: "Internal Server Error"), name: XRPCErrorName.internalServerError,
                     outbound: outbound)
                 return
             }

@@ -43,16 +43,16 @@ struct ComAtprotoSync: Sendable {
     /// - Throws: 400 `RepoNotFound`, `RepoTakendown`, `RepoDeactivated`; auth errors for invalid credentials.
     func availableAccount(_ did: DID, request: Request) async throws -> AccountRecord {
         guard let account = try await services.serviceDB.account(did: did) else {
-            throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", name: "RepoNotFound")
+            throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", name: XRPCErrorName.repoNotFound)
         }
         if account.status == .active { return account }
         if try await isOwnerOrAdmin(request, did: did) { return account }
         switch account.status {
-        case .takendown: throw XRPCError.invalidRequest("Repo has been takendown: \(did)", name: "RepoTakendown")
+        case .takendown: throw XRPCError.invalidRequest("Repo has been takendown: \(did)", name: XRPCErrorName.repoTakendown)
         case .deactivated:
-            throw XRPCError.invalidRequest("Repo has been deactivated: \(did)", name: "RepoDeactivated")
+            throw XRPCError.invalidRequest("Repo has been deactivated: \(did)", name: XRPCErrorName.repoDeactivated)
         case .active, .suspended, .deleted:
-            throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", name: "RepoNotFound")
+            throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", name: XRPCErrorName.repoNotFound)
         }
     }
 
@@ -83,7 +83,7 @@ struct ComAtprotoSync: Sendable {
         do {
             return try await services.actorStore.read(did, body)
         } catch ActorStoreError.actorNotFound {
-            throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", name: "RepoNotFound")
+            throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", name: XRPCErrorName.repoNotFound)
         }
     }
 
@@ -92,7 +92,7 @@ struct ComAtprotoSync: Sendable {
     func currentRoot(_ did: DID) async throws -> (cid: CID, rev: TID) {
         let root = try await read(did) { try $0.repo.root() }
         guard let root else {
-            throw XRPCError.invalidRequest("Could not find root for DID: \(did)", name: "RepoNotFound")
+            throw XRPCError.invalidRequest("Could not find root for DID: \(did)", name: XRPCErrorName.repoNotFound)
         }
         return root
     }

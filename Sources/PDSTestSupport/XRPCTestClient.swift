@@ -1,0 +1,122 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+
+/// One XRPC reply as a test sees it: the status, the headers and the body, with typed and JSON views.
+package struct XRPCReply: Sendable {
+    /// The HTTP status.
+    package let status: HTTPResponse.Status
+    /// The response headers.
+    package let headers: HTTPFields
+    /// The body bytes.
+    package let body: [UInt8]
+
+    /// The body as a JSON object (`[:]` when it is not one).
+    package var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:]
+    }
+
+    /// The XRPC error name, for an error reply.
+    package var error: String? { json["error"] as? String }
+
+    /// The body decoded as `T`.
+    package func decode<T: Decodable>(_: T.Type = T.self) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(body))
+    }
+}
+
+/// A signed-in account, as `createAccount` and `createSession` return it.
+package struct XRPCSession: Decodable, Sendable {
+    /// The account DID.
+    package let did: String
+    /// Its handle.
+    package let handle: String
+    /// The access token.
+    package let accessJwt: String
+    /// The refresh token.
+    package let refreshJwt: String
+}
+
+/// The output of a record write (`createRecord`, `putRecord`).
+package struct XRPCWriteOutput: Decodable, Sendable {
+    /// `{cid, rev}` of the commit, when the write made one.
+    package struct Commit: Decodable, Sendable {
+        /// The commit CID.
+        package let cid: String
+        /// The commit rev.
+        package let rev: String
+    }
+
+    /// The record's AT-URI.
+    package let uri: String
+    /// The record's CID.
+    package let cid: String
+    /// The commit.
+    package let commit: Commit?
+    /// `valid`, `unknown`, or absent.
+    package let validationStatus: String?
+
+    /// The record key.
+    package var rkey: String { String(uri.split(separator: "/").last ?? "") }
+}
+
+/// The one XRPC client of the server tests: calls any method with JSON in and out, with typed helpers for the calls
+/// most tests make.
+package struct XRPCTestClient: Sendable {
+    /// The underlying Hummingbird test client.
+    package let client: any TestClientProtocol
+
+    /// A client over `client`.
+    package init(_ client: any TestClientProtocol) { self.client = client }
+
+    /// Calls `nsid`: a GET with `query` when there is no `json`, else a POST of `json`.
+    /// - Parameters:
+    ///   - nsid: the method.
+    ///   - token: a Bearer access token.
+    ///   - query: the query string, without `?`.
+    ///   - json: the procedure input.
+    package func call(
+        _ nsid: String, token: String? = nil, query: String = "", json: [String: any Sendable]? = nil
+    ) async throws -> XRPCReply {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let body = try json.map { ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: $0)) }
+        return try await client.execute(
+            uri: "/xrpc/\(nsid)\(query.isEmpty ? "" : "?" + query)", method: json == nil ? .get : .post,
+            headers: headers, body: body
+        ) { response in
+            XRPCReply(status: response.status, headers: response.headers, body: Array(response.body.readableBytesView))
+        }
+    }
+
+    /// Creates an account (`handle@example.com`) and returns its session.
+    package func createAccount(handle: String, password: String = "password-123") async throws -> XRPCSession {
+        let reply = try await call(
+            "com.atproto.server.createAccount",
+            json: ["handle": handle, "email": "\(handle)@example.com", "password": password])
+        guard reply.status == .ok else { throw UnexpectedReply(reply: reply) }
+        return try reply.decode()
+    }
+
+    /// `com.atproto.repo.createRecord` of `record` in `collection` by `session`'s account.
+    package func createRecord(
+        _ session: XRPCSession, collection: String = "app.bsky.feed.post", record: [String: any Sendable]
+    ) async throws -> XRPCReply {
+        try await call(
+            "com.atproto.repo.createRecord", token: session.accessJwt,
+            json: ["repo": session.did, "collection": collection, "record": record])
+    }
+
+    /// A post record.
+    package static func post(_ text: String) -> [String: any Sendable] {
+        ["$type": "app.bsky.feed.post", "text": text, "createdAt": "2024-01-01T00:00:00.000Z"]
+    }
+
+    /// A reply with an unexpected status.
+    package struct UnexpectedReply: Error, CustomStringConvertible {
+        /// The reply.
+        package let reply: XRPCReply
+        package var description: String { "\(reply.status): \(String(decoding: reply.body, as: UTF8.self))" }
+    }
+}

@@ -53,9 +53,13 @@ let package = Package(
         ),
         .target(
             name: "ActorStore",
+            dependencies: ["ATCore", "ATCrypto", "ATRepo", "SQLiteSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BlobStore",
             dependencies: [
-                "ATCore", "ATCrypto", "ATRepo", "SQLiteSupport",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "ATCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -111,8 +115,8 @@ let package = Package(
         .target(
             name: "PDSServer",
             dependencies: [
-                "ATCore", "ATCrypto", "ATRepo", "Lexicon", "ActorStore", "ServiceDB", "Sequencer", "Identity",
-                "PLCServer", "SQLiteSupport",
+                "ATCore", "ATCrypto", "ATRepo", "Lexicon", "ActorStore", "BlobStore", "ServiceDB", "Sequencer",
+                "Identity", "PLCServer", "SQLiteSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -146,7 +150,7 @@ let package = Package(
         .target(
             name: "PDSTestSupport",
             dependencies: [
-                "PDSServer", "ActorStore",
+                "PDSServer", "BlobStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -178,8 +182,8 @@ let package = Package(
         .testTarget(
             name: "PDSServerTests",
             dependencies: [
-                "PDSServer", "PDSTestSupport", "ATCore", "ATCrypto", "ATRepo", "ActorStore", "ServiceDB", "Sequencer",
-                "Identity",
+                "PDSServer", "PDSTestSupport", "ATCore", "ATCrypto", "ATRepo", "ActorStore", "BlobStore", "ServiceDB",
+                "Sequencer", "Identity",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
@@ -195,9 +199,13 @@ let package = Package(
         ),
         .testTarget(
             name: "ActorStoreTests",
+            dependencies: ["ActorStore", "SQLiteSupport", "PDSTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BlobStoreTests",
             dependencies: [
-                "ActorStore", "SQLiteSupport", "PDSTestSupport",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "BlobStore", "PDSTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -4,7 +4,7 @@ import PDSTestSupport
 import NIOCore
 import Testing
 
-@testable import ActorStore
+@testable import BlobStore
 
 @Suite struct BlobDiskStoreTests {
     @Test(arguments: BlobStoreBehaviour.allCases)

@@ -1,8 +1,8 @@
 import ATCore
 import ATCrypto
 import Foundation
-import PDSTestSupport
 import SQLiteSupport
+import TestFixtures
 import Testing
 
 @testable import ActorStore

@@ -1,7 +1,7 @@
 import ATCore
 import Foundation
-import PDSTestSupport
 import NIOCore
+import TestFixtures
 import Testing
 
 @testable import BlobStore

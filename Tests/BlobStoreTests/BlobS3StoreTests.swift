@@ -1,9 +1,10 @@
 import ATCore
 import AsyncHTTPClient
+import BlobStoreTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
-import PDSTestSupport
+import TestFixtures
 import Testing
 
 @testable import BlobStore

@@ -53,9 +53,13 @@ let package = Package(
         ),
         .target(
             name: "ActorStore",
+            dependencies: ["ATCore", "ATCrypto", "ATRepo", "SQLiteSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "BlobStore",
             dependencies: [
-                "ATCore", "ATCrypto", "ATRepo", "SQLiteSupport",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "ATCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -111,8 +115,8 @@ let package = Package(
         .target(
             name: "PDSServer",
             dependencies: [
-                "ATCore", "ATCrypto", "ATRepo", "Lexicon", "ActorStore", "ServiceDB", "Sequencer", "Identity",
-                "PLCServer", "SQLiteSupport",
+                "ATCore", "ATCrypto", "ATRepo", "Lexicon", "ActorStore", "BlobStore", "ServiceDB", "Sequencer",
+                "Identity", "PLCServer", "SQLiteSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -143,23 +147,35 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "repo-fixture", dependencies: ["ATCore", "ATCrypto", "ATRepo"], swiftSettings: swiftSettings),
+        // Test helpers in three layers, so that a module's tests compile only what that module needs:
+        // TestFixtures (interop fixtures, temporary directories, a test clock) for every test target,
+        // BlobStoreTestSupport (a moto_server S3 endpoint and buckets) for the blobstore, and PDSTestSupport (the
+        // test application) for the server, which re-exports the other two.
+        .target(name: "TestFixtures", dependencies: ["ATCore"], swiftSettings: swiftSettings),
         .target(
-            name: "PDSTestSupport",
+            name: "BlobStoreTestSupport",
             dependencies: [
-                "PDSServer", "ActorStore",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "BlobStore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "ATRepoTests", dependencies: ["ATRepo", "PDSTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "ATCoreTests", dependencies: ["ATCore", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .target(
+            name: "PDSTestSupport",
+            dependencies: [
+                "PDSServer", "TestFixtures", "BlobStoreTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "ATRepoTests", dependencies: ["ATRepo", "TestFixtures"], swiftSettings: swiftSettings),
+        .testTarget(name: "ATCoreTests", dependencies: ["ATCore", "TestFixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "IdentityTests",
             dependencies: [
-                "Identity", "PLCServer", "PDSTestSupport",
+                "Identity", "PLCServer", "TestFixtures",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -168,18 +184,18 @@ let package = Package(
         .testTarget(
             name: "SequencerTests",
             dependencies: [
-                "Sequencer", "SQLiteSupport", "PDSTestSupport",
+                "Sequencer", "SQLiteSupport", "TestFixtures",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "LexiconTests", dependencies: ["Lexicon", "PDSTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LexiconTests", dependencies: ["Lexicon", "TestFixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PDSServerTests",
             dependencies: [
-                "PDSServer", "PDSTestSupport", "ATCore", "ATCrypto", "ATRepo", "ActorStore", "ServiceDB", "Sequencer",
-                "Identity",
+                "PDSServer", "PDSTestSupport", "ATCore", "ATCrypto", "ATRepo", "ActorStore", "BlobStore", "ServiceDB",
+                "Sequencer", "Identity",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
@@ -190,14 +206,18 @@ let package = Package(
         ),
         .testTarget(
             name: "ServiceDBTests",
-            dependencies: ["ServiceDB", "SQLiteSupport", "PDSTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ServiceDB", "SQLiteSupport", "TestFixtures", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "ActorStoreTests",
+            dependencies: ["ActorStore", "SQLiteSupport", "TestFixtures", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BlobStoreTests",
             dependencies: [
-                "ActorStore", "SQLiteSupport", "PDSTestSupport",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "BlobStore", "TestFixtures", "BlobStoreTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -207,7 +227,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ATCryptoTests",
-            dependencies: ["ATCrypto", "PDSTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ATCrypto", "TestFixtures", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
     ]

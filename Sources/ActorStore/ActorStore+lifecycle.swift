@@ -56,17 +56,16 @@ extension ActorStore {
         }
     }
 
-    /// Removes the actor: closes its handle (waiting for running work), forgets its key, and deletes its directory
-    /// and its directories in every configured blobstore root.
+    /// Removes the actor: closes its handle (waiting for running work), forgets its key, and deletes its directory.
+    /// Its blobs are not here: the caller deletes them from the blobstore (`PDSServices.destroyActor`).
     /// - Parameters:
     ///   - did: the actor.
     package func destroy(_ did: DID) async throws {
         await handles.evict(did)
         keys.remove(did)
-        let directories = [location(of: did).directory]
-            + configuration.blobDirectories.map { $0.appendingPathComponent(did.rawValue, isDirectory: true) }
+        let directory = location(of: did).directory
         try await runBlocking {
-            for directory in directories where FileManager.default.fileExists(atPath: directory.path) {
+            if FileManager.default.fileExists(atPath: directory.path) {
                 try FileManager.default.removeItem(at: directory)
             }
         }

@@ -14,9 +14,6 @@ package final class ActorStore: Sendable {
     package struct Configuration: Sendable {
         /// The actors directory (reference `PDS_ACTOR_STORE_DIRECTORY`, default `<data>/actors`).
         package var actorsDirectory: URL
-        /// Disk blobstore directories holding a `<did>` subdirectory per actor (blobs, temporary uploads,
-        /// quarantine): ``ActorStore/destroy(_:)`` removes those subdirectories too.
-        package var blobDirectories: [URL]
         /// The number of open handles kept in the LRU.
         package var handleCacheSize: Int
         /// The number of decoded signing keys kept in the LRU.
@@ -27,20 +24,17 @@ package final class ActorStore: Sendable {
         /// A configuration.
         /// - Parameters:
         ///   - actorsDirectory: the actors directory.
-        ///   - blobDirectories: disk blobstore roots to clean on destroy.
         ///   - handleCacheSize: open handles kept; `nil` raises the process's `RLIMIT_NOFILE` soft limit to its hard
         ///     limit (the start-up step the server needs anyway) and sizes the cache to fit it.
         ///   - keyCacheSize: signing keys kept.
         ///   - sqlite: SQLite settings.
         package init(
             actorsDirectory: URL,
-            blobDirectories: [URL] = [],
             handleCacheSize: Int? = nil,
             keyCacheSize: Int = 10_000,
             sqlite: SQLiteConfiguration = SQLiteConfiguration()
         ) {
             self.actorsDirectory = actorsDirectory
-            self.blobDirectories = blobDirectories
             self.sqlite = sqlite
             self.keyCacheSize = max(1, keyCacheSize)
             if let handleCacheSize {

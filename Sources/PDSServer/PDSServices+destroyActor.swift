@@ -1,5 +1,6 @@
 import ATCore
 import ActorStore
+import BlobStore
 
 extension PDSServices {
     /// Deletes everything an actor has on this server's storage: its blobs in the blobstore (permanent, temporary and

@@ -1,5 +1,6 @@
 import ActorStore
 import AsyncHTTPClient
+import BlobStore
 import ATCore
 import ATCrypto
 import Foundation
@@ -85,7 +86,6 @@ package final class PDSServices: Sendable {
         actorStore = try ActorStore(
             configuration: .init(
                 actorsDirectory: URL(fileURLWithPath: storage.actorStoreDirectory),
-                blobDirectories: blobConfiguration.diskDirectories,
                 handleCacheSize: storage.actorStoreCacheSize,
                 sqlite: sqlite))
         var sequencerConfiguration = Sequencer.Configuration(

@@ -1,5 +1,5 @@
 import ATCore
-import PDSTestSupport
+import TestFixtures
 import Testing
 
 @testable import ATCrypto

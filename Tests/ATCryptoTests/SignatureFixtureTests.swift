@@ -1,4 +1,4 @@
-import PDSTestSupport
+import TestFixtures
 import Testing
 
 @testable import ATCrypto

@@ -1,6 +1,6 @@
 import ATCore
 import Foundation
-import PDSTestSupport
+import TestFixtures
 import Testing
 
 @testable import ATRepo

@@ -1,8 +1,8 @@
 import ATCore
 import ATCrypto
 import Foundation
-import PDSTestSupport
 import SQLiteSupport
+import TestFixtures
 import Testing
 
 @testable import ActorStore
@@ -10,8 +10,7 @@ import Testing
 @Suite struct ActorStoreLifecycleTests {
     @Test func createExistsDestroy() async throws {
         try await withTemporaryDirectory { dir in
-            let blobs = dir.appendingPathComponent("blocks")
-            let store = try makeStore(dir, blobDirectories: [blobs])
+            let store = try makeStore(dir)
             let did = testDID(1)
             #expect(await store.exists(did) == false)
             let keypair = Secp256k1Keypair()
@@ -23,14 +22,9 @@ import Testing
             let root = try await store.read(did) { try $0.repo.root() == nil }
             #expect(root)
 
-            let blobDirectory = blobs.appendingPathComponent(did.rawValue)
-            try FileManager.default.createDirectory(at: blobDirectory, withIntermediateDirectories: true)
-            try Data([1, 2, 3]).write(to: blobDirectory.appendingPathComponent("bafkrei"))
-
             try await store.destroy(did)
             #expect(await store.exists(did) == false)
             #expect(!FileManager.default.fileExists(atPath: location.directory.path))
-            #expect(!FileManager.default.fileExists(atPath: blobDirectory.path))
             await #expect(throws: ActorStoreError.actorNotFound(did)) {
                 try await store.read(did) { _ in 0 }
             }

@@ -2,10 +2,10 @@ import ATCore
 import ATCrypto
 import ATRepo
 import Foundation
-import PDSTestSupport
 import GRDB
 import SQLiteSupport
 import Synchronization
+import TestFixtures
 import Testing
 
 @testable import ActorStore

@@ -2,8 +2,8 @@ import ATCore
 import ATCrypto
 import ATRepo
 import Foundation
-import PDSTestSupport
 import GRDB
+import TestFixtures
 import Testing
 
 @testable import ActorStore

@@ -5,11 +5,10 @@ import Foundation
 @testable import ActorStore
 
 /// A store over `directory/actors` with the given cache sizes.
-func makeStore(_ directory: URL, handles: Int = 16, keys: Int = 16, blobDirectories: [URL] = []) throws -> ActorStore {
+func makeStore(_ directory: URL, handles: Int = 16, keys: Int = 16) throws -> ActorStore {
     try ActorStore(
         configuration: .init(
             actorsDirectory: directory.appendingPathComponent("actors"),
-            blobDirectories: blobDirectories,
             handleCacheSize: handles,
             keyCacheSize: keys
         )

@@ -1,7 +1,7 @@
 import ATCore
 import ATCrypto
 import Foundation
-import PDSTestSupport
+import TestFixtures
 import Testing
 
 @testable import Identity

@@ -1,13 +1,13 @@
 import ATCore
 import ATCrypto
 import Foundation
-import PDSTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import PLCServer
 import ServiceLifecycle
 import Synchronization
+import TestFixtures
 import Testing
 
 @testable import Identity

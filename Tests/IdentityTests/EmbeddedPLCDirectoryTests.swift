@@ -1,11 +1,11 @@
 import ATCore
 import ATCrypto
 import Foundation
-import PDSTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import PLCServer
+import TestFixtures
 import Testing
 
 @testable import Identity

@@ -1,8 +1,8 @@
 import ATCore
 import ATCrypto
 import Foundation
-import PDSTestSupport
 import Synchronization
+import TestFixtures
 
 @testable import Identity
 

@@ -1,4 +1,4 @@
-import ActorStore
+import BlobStore
 import Foundation
 import Testing
 

@@ -1,9 +1,9 @@
 import ATCore
 import ATRepo
 import Foundation
-import PDSTestSupport
 import GRDB
 import SQLiteSupport
+import TestFixtures
 import Testing
 
 @testable import Sequencer

@@ -2,7 +2,7 @@ import ATCore
 import ATCrypto
 import ATRepo
 import Foundation
-import PDSTestSupport
+import TestFixtures
 import Testing
 
 @testable import Sequencer

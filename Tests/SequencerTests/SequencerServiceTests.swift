@@ -1,11 +1,11 @@
 import ATCore
 import Foundation
-import PDSTestSupport
 import GRDB
 import Logging
 import SQLiteSupport
 import ServiceLifecycle
 import Synchronization
+import TestFixtures
 import Testing
 
 @testable import Sequencer

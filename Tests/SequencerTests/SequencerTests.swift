@@ -1,9 +1,9 @@
 import ATCore
 import ATRepo
 import Foundation
-import PDSTestSupport
 import GRDB
 import Synchronization
+import TestFixtures
 import Testing
 
 @testable import Sequencer

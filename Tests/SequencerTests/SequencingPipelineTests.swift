@@ -1,7 +1,7 @@
 import ATCore
 import Foundation
-import PDSTestSupport
 import Synchronization
+import TestFixtures
 import Testing
 
 @testable import Sequencer

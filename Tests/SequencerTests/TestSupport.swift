@@ -2,8 +2,8 @@ import ATCore
 import ATCrypto
 import ATRepo
 import Foundation
-import PDSTestSupport
 import Synchronization
+import TestFixtures
 
 @testable import Sequencer
 

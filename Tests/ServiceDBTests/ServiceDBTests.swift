@@ -1,8 +1,8 @@
 import ATCore
 import Foundation
 import GRDB
-import PDSTestSupport
 import SQLiteSupport
+import TestFixtures
 import Testing
 
 @testable import ServiceDB

@@ -4,17 +4,19 @@ import base64
 import hashlib
 import hmac
 import json
+import os
 import stat
+import subprocess
 import time
-import uuid
 
 import pytest
 import requests
-from conftest import start_server, stop_server
 from atproto import Client, models
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from pds_e2e import admin, bearer, binary, create_account, invite, new_handle, start_server, stop_server
 
 
 def b64url(data: bytes) -> str:
@@ -42,35 +44,6 @@ def es256k(claims: dict, typ: str = "at+jwt") -> str:
 def payload(token: str) -> dict:
     part = token.split(".")[1]
     return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
-
-
-def admin(pds):
-    return ("admin", pds.dev_secrets()["adminPassword"])
-
-
-def invite(pds, uses: int = 1) -> str:
-    r = requests.post(pds.xrpc("com.atproto.server.createInviteCode"), json={"useCount": uses}, auth=admin(pds))
-    assert r.status_code == 200, r.text
-    return r.json()["code"]
-
-
-def new_handle() -> str:
-    return f"u{uuid.uuid4().hex[:10]}.test"
-
-
-def create_account(pds, handle=None, password="hunter2-long-password", code=None):
-    handle = handle or new_handle()
-    r = requests.post(
-        pds.xrpc("com.atproto.server.createAccount"),
-        json={"handle": handle, "email": f"{handle}@example.com", "password": password,
-              "inviteCode": code or invite(pds)},
-    )
-    assert r.status_code == 200, r.text
-    return r.json()
 
 
 def error(r):
@@ -330,14 +303,10 @@ def test_restart_keeps_secrets_sessions_and_identities(tmp_path):
 
 
 def test_missing_secrets_stop_start_up_outside_dev_mode(tmp_path):
-    import subprocess
-
-    from conftest import _binary
-
-    env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("PDS_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
     env.update({"PDS_DEV_MODE": "false", "PDS_HOSTNAME": "pds.example.com", "PDS_DATA_DIRECTORY": str(tmp_path),
                 "PDS_PORT": "0"})
-    result = subprocess.run([str(_binary()), "serve"], env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([str(binary()), "serve"], env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     output = result.stdout + result.stderr
     for name in ["PDS_JWT_SECRET", "PDS_ADMIN_PASSWORD", "PDS_PLC_ROTATION_KEY_K256_PRIVATE_KEY_HEX"]:

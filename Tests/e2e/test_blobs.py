@@ -13,9 +13,7 @@ import pytest
 import requests
 from atproto import exceptions
 
-from conftest import ROOT, _free_port, start_server, stop_server, wait_until_answering
-from test_accounts import bearer
-from test_repo import sdk_client
+from pds_e2e import ROOT, bearer, free_port, sdk_client, start_server, stop_server, wait_until_answering
 
 
 def png(width: int = 8, height: int = 8) -> bytes:
@@ -111,7 +109,7 @@ def moto(tmp_path):
     binary = ROOT / ".venv" / "bin" / "moto_server"
     binary = str(binary) if binary.exists() else shutil.which("moto_server")
     assert binary, "moto_server not found: run ./scripts/setup.sh --test"
-    port = _free_port()
+    port = free_port()
     log = open(tmp_path / "moto.log", "ab")
     process = subprocess.Popen([binary, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}"

@@ -20,9 +20,8 @@ import threading
 import requests
 from websockets.sync.client import connect
 
-from conftest import start_server, stop_server
+from pds_e2e import bearer, create_account, start_server, stop_server
 from repo_verify import RepoChain, decode_frame, invert_commit_frame, signing_key, verify_repo_car
-from test_accounts import bearer, create_account
 
 COLLECTION = "com.example.crash"
 ACCOUNTS = 3

@@ -9,8 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
-from conftest import start_server, stop_server
-from test_accounts import bearer, create_account
+from pds_e2e import bearer, create_account, start_server, stop_server
 
 
 class Relay:

@@ -1,38 +1,16 @@
 """com.atproto.sync.subscribeRepos against the real binary: a consumer from cursor 0 sees every account's
 #identity, #account, #commit and #sync in seq order without gaps, and a future cursor gets a FutureCursor error frame
 and close code 1008. Also the HTTP sync methods relays use first: listRepos, getLatestCommit, getRepo."""
-import uuid
-
-import cbrrr
 import requests
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-
-def admin(pds):
-    return ("admin", pds.dev_secrets()["adminPassword"])
-
-
-def create_account(pds) -> dict:
-    r = requests.post(pds.xrpc("com.atproto.server.createInviteCode"), json={"useCount": 1}, auth=admin(pds))
-    assert r.status_code == 200, r.text
-    handle = f"f{uuid.uuid4().hex[:10]}.test"
-    r = requests.post(
-        pds.xrpc("com.atproto.server.createAccount"),
-        json={"handle": handle, "email": f"{handle}@example.com", "password": "hunter2-long-password",
-              "inviteCode": r.json()["code"]},
-    )
-    assert r.status_code == 200, r.text
-    return r.json()
+from pds_e2e import create_account, start_server, stop_server
+from repo_verify import decode_frame
 
 
 def ws_url(pds, query: str) -> str:
     return pds.url.replace("http://", "ws://") + "/xrpc/com.atproto.sync.subscribeRepos" + query
-
-
-def decode(frame: bytes) -> tuple[dict, dict]:
-    header, body = cbrrr.decode_multi_dag_cbor_in_violation_of_the_spec(frame)
-    return header, body
 
 
 def test_backfill_then_live_in_seq_order(pds):
@@ -44,7 +22,7 @@ def test_backfill_then_live_in_seq_order(pds):
         last_seq = 0
         started = False  # other tests may delete accounts (and their events) before ours: gap-free from ours on
         while any(len(types) < 4 for types in seen.values()):
-            header, body = decode(ws.recv(timeout=20))
+            header, body = decode_frame(ws.recv(timeout=20))
             assert header["op"] == 1, body
             seq = body["seq"]
             did = body.get("did") or body.get("repo")
@@ -64,7 +42,7 @@ def test_commit_event_shape(pds):
     account = create_account(pds)
     with connect(ws_url(pds, "?cursor=0"), open_timeout=10) as ws:
         while True:
-            header, body = decode(ws.recv(timeout=20))
+            header, body = decode_frame(ws.recv(timeout=20))
             if header["t"] == "#commit" and body["repo"] == account["did"]:
                 break
     latest = requests.get(pds.xrpc("com.atproto.sync.getLatestCommit"), params={"did": account["did"]})
@@ -76,7 +54,7 @@ def test_commit_event_shape(pds):
 
 def test_future_cursor_gets_error_frame_and_1008(pds):
     with connect(ws_url(pds, "?cursor=999999999"), open_timeout=10) as ws:
-        header, body = decode(ws.recv(timeout=20))
+        header, body = decode_frame(ws.recv(timeout=20))
         assert header == {"op": -1}
         assert body["error"] == "FutureCursor"
         try:
@@ -111,8 +89,6 @@ def test_sync_http_methods(pds):
 
 
 def test_graceful_shutdown_ends_open_streams(tmp_path):
-    from conftest import start_server, stop_server
-
     server = start_server(tmp_path)
     live = connect(ws_url(server, ""), open_timeout=10)
     backfill = connect(ws_url(server, "?cursor=0"), open_timeout=10)

@@ -8,10 +8,8 @@ import requests
 from atproto import models
 from websockets.sync.client import connect
 
-from conftest import start_server, stop_server
+from pds_e2e import bearer, sdk_client, start_server, stop_server
 from repo_verify import RepoChain, decode_frame, invert_commit_frame, signing_key
-from test_accounts import bearer
-from test_repo import sdk_client
 
 
 class Consumer(threading.Thread):

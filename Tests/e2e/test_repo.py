@@ -1,23 +1,10 @@
 """Record writes and reads against the real binary with the Python `atproto` SDK: post, like, list, get, delete,
 and the `validationStatus` each write reports."""
-import uuid
 
-import pytest
 import requests
-from atproto import Client, models
+from atproto import models
 
-from test_accounts import bearer, create_account, invite, new_handle
-
-
-def sdk_client(pds):
-    handle = new_handle()
-    password = "correct horse battery staple"
-    Client(base_url=pds.url).com.atproto.server.create_account(
-        models.ComAtprotoServerCreateAccount.Data(
-            handle=handle, email=f"{handle}@example.com", password=password, invite_code=invite(pds)))
-    client = Client(base_url=pds.url)
-    client.login(handle, password, fetch_bsky_profile=False)
-    return client, client._session.did, handle
+from pds_e2e import bearer, create_account, sdk_client
 
 
 def test_sdk_post_like_list_get_delete(pds):

@@ -8,7 +8,6 @@ import hashlib
 import json
 import random
 import subprocess
-from pathlib import Path
 
 import pytest
 from atmst.blockstore import MemoryBlockStore
@@ -23,17 +22,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
+from pds_e2e import ROOT, bin_dir
 from repo_verify import SECP256K1_ORDER, secp256k1_key
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def fixture(tmp_path_factory):
-    bin_dir = subprocess.run(
-        ["swift", "build", "--show-bin-path"], cwd=ROOT, check=True, capture_output=True, text=True
-    ).stdout.strip()
-    binary = Path(bin_dir) / "repo-fixture"
+    binary = bin_dir() / "repo-fixture"
     if not binary.exists():
         subprocess.run(["swift", "build", "--product", "repo-fixture"], cwd=ROOT, check=True)
     out = tmp_path_factory.mktemp("repo")

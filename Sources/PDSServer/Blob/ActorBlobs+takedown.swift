@@ -1,5 +1,6 @@
 import ATCore
 import ActorStore
+import BlobStore
 
 extension ActorBlobs {
     /// Takes a blob down or restores it (the reference's `updateBlobTakedownStatus`), under the blob's lock.

@@ -1,5 +1,6 @@
 import ATCore
 import ActorStore
+import BlobStore
 
 /// One actor's blobs: their rows (`blob`, `record_blob` in the actor store) and their bytes (the blobstore), kept in
 /// step.

@@ -1,5 +1,6 @@
 import ATCore
 import ActorStore
+import BlobStore
 import Foundation
 import Logging
 import ServiceDB

@@ -1,4 +1,5 @@
 import ActorStore
+import BlobStore
 import ATCore
 import ATCrypto
 import ATRepo

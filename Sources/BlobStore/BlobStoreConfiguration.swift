@@ -130,13 +130,6 @@ package struct BlobStoreConfiguration: Sendable, Equatable {
         }
     }
 
-    /// The disk roots that hold per-actor directories (for ``ActorStore/Configuration/blobDirectories``); empty for
-    /// S3.
-    package var diskDirectories: [URL] {
-        if case .disk(let locations) = backend { return locations.all }
-        return []
-    }
-
     /// The factory of per-actor stores.
     /// - Parameters:
     ///   - httpClient: the HTTP client for S3 (owned and shut down by the caller).

@@ -35,9 +35,6 @@ package struct DiskBlobStore: BlobStore {
             self.quarantineLocation =
                 quarantineLocation ?? location.appendingPathComponent("quarantine", isDirectory: true)
         }
-
-        /// The roots that hold a `<did>` directory per actor (what account deletion must clean).
-        package var all: [URL] { [location, tempLocation, quarantineLocation] }
     }
 
     /// The actor.
@@ -87,7 +84,7 @@ package struct DiskBlobStore: BlobStore {
         let key = BlobTempKey.random()
         let directory = tempDirectory
         let partial = directory + "/" + Self.partName(key.rawValue)
-        let descriptor = try await runBlocking {
+        let descriptor = try await BlockingPool.shared.run {
             try BlobFileSystem.makeDirectory(directory)
             return try BlobFileSystem.create(partial)
         }
@@ -97,20 +94,20 @@ package struct DiskBlobStore: BlobStore {
                 pending.writeBuffer(&chunk)
                 if pending.readableBytes >= Self.writeBatch {
                     let batch = pending
-                    try await runBlocking { try BlobFileSystem.writeAll(descriptor, batch) }
+                    try await BlockingPool.shared.run { try BlobFileSystem.writeAll(descriptor, batch) }
                     pending.clear()
                 }
             }
             let batch = pending
             let final = tempPath(key)
-            try await runBlocking {
+            try await BlockingPool.shared.run {
                 try BlobFileSystem.writeAll(descriptor, batch)
                 _ = close(descriptor)
                 guard try BlobFileSystem.renameFile(partial, to: final) else { throw BlobStoreError.io(errno: ENOENT) }
             }
             return key
         } catch {
-            try? await runBlocking {
+            try? await BlockingPool.shared.run {
                 _ = close(descriptor)
                 try BlobFileSystem.remove(partial)
             }
@@ -158,7 +155,7 @@ package struct DiskBlobStore: BlobStore {
         let destination = try storedPath(cid)
         let directory = storedDirectory
         let partial = directory + "/" + Self.partName(try Self.fileName(cid))
-        try await runBlocking {
+        try await BlockingPool.shared.run {
             try BlobFileSystem.makeDirectory(directory)
             let descriptor = try BlobFileSystem.create(partial)
             do {
@@ -190,7 +187,7 @@ package struct DiskBlobStore: BlobStore {
     private func move(from source: String, to destination: String, directory: String, syncFile: Bool = false)
         async throws
     {
-        try await runBlocking {
+        try await BlockingPool.shared.run {
             try BlobFileSystem.makeDirectory(directory)
             let moved: Bool
             do {
@@ -211,7 +208,7 @@ package struct DiskBlobStore: BlobStore {
 
     package func get(_ cid: CID, range: BlobByteRange?) async throws -> BlobContent {
         let path = try storedPath(cid)
-        let (file, size) = try await runBlocking { () throws -> (BlobFile, Int) in
+        let (file, size) = try await BlockingPool.shared.run { () throws -> (BlobFile, Int) in
             guard let descriptor = try BlobFileSystem.openForReading(path) else { throw BlobStoreError.notFound }
             let file = BlobFile(descriptor: descriptor)
             return (file, try BlobFileSystem.size(descriptor))
@@ -229,12 +226,12 @@ package struct DiskBlobStore: BlobStore {
 
     package func hasTemp(_ key: BlobTempKey) async throws -> Bool {
         let path = tempPath(key)
-        return try await runBlocking { try BlobFileSystem.exists(path) }
+        return try await BlockingPool.shared.run { try BlobFileSystem.exists(path) }
     }
 
     package func hasStored(_ cid: CID) async throws -> Bool {
         let path = try storedPath(cid)
-        return try await runBlocking { try BlobFileSystem.exists(path) }
+        return try await BlockingPool.shared.run { try BlobFileSystem.exists(path) }
     }
 
     // MARK: - Deleting
@@ -245,21 +242,21 @@ package struct DiskBlobStore: BlobStore {
 
     package func deleteMany(_ cids: [CID]) async throws {
         let paths = try cids.map { try storedPath($0) }
-        try await runBlocking {
+        try await BlockingPool.shared.run {
             for path in paths { try BlobFileSystem.remove(path) }
         }
     }
 
     package func deleteAll() async throws {
         let directories = [storedDirectory, tempDirectory, quarantineDirectory]
-        try await runBlocking {
+        try await BlockingPool.shared.run {
             for directory in directories { try BlobFileSystem.removeTree(directory) }
         }
     }
 
     package func listTemp(olderThan date: Date) async throws -> [BlobTempKey] {
         let directory = tempDirectory
-        return try await runBlocking {
+        return try await BlockingPool.shared.run {
             try BlobFileSystem.list(directory).compactMap { name -> BlobTempKey? in
                 guard let key = try? BlobTempKey(name),
                     let modified = try BlobFileSystem.modificationDate(directory + "/" + name),
@@ -273,6 +270,6 @@ package struct DiskBlobStore: BlobStore {
 
     package func deleteTemp(_ key: BlobTempKey) async throws {
         let path = tempPath(key)
-        try await runBlocking { try BlobFileSystem.remove(path) }
+        try await BlockingPool.shared.run { try BlobFileSystem.remove(path) }
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import ActorStore
+@testable import BlobStore
 
 @Suite struct BlobStoreConfigurationTests {
     @Test func disk() throws {
@@ -19,7 +19,12 @@ import Testing
         let withTemp = try BlobStoreConfiguration(environment: [
             "PDS_BLOBSTORE_DISK_LOCATION": "/data/blocks", "PDS_BLOBSTORE_DISK_TMP_LOCATION": "/tmp/pds",
         ])
-        #expect(withTemp.diskDirectories.map(\.path) == ["/data/blocks", "/tmp/pds", "/data/blocks/quarantine"])
+        #expect(
+            withTemp.backend
+                == .disk(
+                    .init(
+                        location: URL(fileURLWithPath: "/data/blocks", isDirectory: true),
+                        tempLocation: URL(fileURLWithPath: "/tmp/pds", isDirectory: true))))
         #expect(withTemp.uploadLimit == 5_242_880)
     }
 
@@ -44,7 +49,6 @@ import Testing
         #expect(s3.credentials == .init(accessKeyID: "id", secretAccessKey: "secret"))
         #expect(s3.uploadTimeout == .seconds(30))
         #expect(s3.requestTimeout == .seconds(15))
-        #expect(config.diskDirectories.isEmpty)
     }
 
     @Test func s3FromAWSEnvironmentAndDefaults() throws {

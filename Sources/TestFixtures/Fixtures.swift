@@ -6,7 +6,7 @@ import Foundation
 package enum Fixtures {
     /// The repository's root directory, derived from this source file's location.
     package static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent()  // PDSTestSupport
+        .deletingLastPathComponent()  // TestFixtures
         .deletingLastPathComponent()  // Sources
         .deletingLastPathComponent()  // repository root
 

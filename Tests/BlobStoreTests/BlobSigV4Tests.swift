@@ -3,7 +3,7 @@ import Crypto
 import Foundation
 import Testing
 
-@testable import ActorStore
+@testable import BlobStore
 
 /// AWS Signature Version 4 against the examples published by AWS: the SigV4 test suite (`get-vanilla`,
 /// `get-vanilla-query-order-key-case`, `post-vanilla`, `get-unreserved`), the signing-key derivation example (IAM

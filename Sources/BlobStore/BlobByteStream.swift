@@ -1,3 +1,4 @@
+import ATCore
 import AsyncHTTPClient
 import NIOCore
 
@@ -100,7 +101,7 @@ final class BlobFile: Sendable {
 
     /// Reads up to `count` bytes at `offset`, off the cooperative pool.
     func read(at offset: Int, count: Int) async throws -> ByteBuffer {
-        try await runBlocking { [self] in
+        try await BlockingPool.shared.run { [self] in
             var buffer = ByteBuffer()
             let read = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { pointer in
                 while true {

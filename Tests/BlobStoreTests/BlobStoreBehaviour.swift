@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import Testing
 
-@testable import ActorStore
+@testable import BlobStore
 
 /// The behaviour every ``BlobStore`` must have; the disk and S3 suites run each case against their backend.
 enum BlobStoreBehaviour: String, CaseIterable, Sendable {

@@ -1,12 +1,13 @@
 import ATCore
 import AsyncHTTPClient
+import BlobStoreTestSupport
 import Foundation
 import NIOCore
 import NIOHTTP1
-import PDSTestSupport
+import TestFixtures
 import Testing
 
-@testable import ActorStore
+@testable import BlobStore
 
 /// The S3 blobstore against a real S3-compatible server (`moto_server`); each test has its own bucket. These fail
 /// (never skip) when `moto_server` is missing.

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import ActorStore
+@testable import BlobStore
 
 @Suite struct BlobMIMESnifferTests {
     static func bytes(_ prefix: [UInt8], ascii: String = "", padTo: Int = 64) -> [UInt8] {

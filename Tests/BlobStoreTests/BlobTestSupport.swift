@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import Testing
 
-@testable import ActorStore
+@testable import BlobStore
 
 /// Bytes delivered in fixed-size chunks, as a request body would be.
 struct TestChunks: AsyncSequence, Sendable {

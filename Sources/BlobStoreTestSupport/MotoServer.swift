@@ -1,4 +1,4 @@
-import ActorStore
+import BlobStore
 import AsyncHTTPClient
 import Foundation
 import NIOCore
@@ -23,7 +23,7 @@ package enum MotoServer {
 
     private static let shared = Task<String, any Error> { try await start() }
 
-    /// The repository root, from this file's path (`Sources/PDSTestSupport/…`).
+    /// The repository root, from this file's path (`Sources/BlobStoreTestSupport/…`).
     private static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()

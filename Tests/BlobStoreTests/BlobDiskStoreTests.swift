@@ -1,10 +1,10 @@
 import ATCore
 import Foundation
-import PDSTestSupport
 import NIOCore
+import TestFixtures
 import Testing
 
-@testable import ActorStore
+@testable import BlobStore
 
 @Suite struct BlobDiskStoreTests {
     @Test(arguments: BlobStoreBehaviour.allCases)

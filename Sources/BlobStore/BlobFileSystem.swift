@@ -7,8 +7,8 @@ import Glibc
 import Darwin
 #endif
 
-/// The blocking POSIX calls behind ``DiskBlobStore``. Every function here blocks; callers run them through
-/// `runBlocking`. Paths come only from ``DiskBlobStore``'s path builders, never from request strings.
+/// The blocking POSIX calls behind ``DiskBlobStore``. Every function here blocks; callers run them on the shared
+/// ``BlockingPool``. Paths come only from ``DiskBlobStore``'s path builders, never from request strings.
 enum BlobFileSystem {
     /// Creates a directory and its parents.
     static func makeDirectory(_ path: String) throws {

@@ -1,0 +1,152 @@
+"""Helpers shared by the end-to-end tests: a real `pds` process (the debug build) on a free port with its own data
+directory, and the account calls most tests start with. Test files import from here (and from repo_verify), never
+from each other; the `pds` fixture is in conftest.py."""
+import json
+import os
+import socket
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from atproto import Client, models
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+# MARK: - The server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def bin_dir() -> Path:
+    """The debug build's binary directory (`swift build --show-bin-path`)."""
+    out = subprocess.run(
+        ["swift", "build", "--show-bin-path"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    return Path(out)
+
+
+def binary() -> Path:
+    """The `pds` binary: `PDS_BINARY`, else the debug build's."""
+    explicit = os.environ.get("PDS_BINARY")
+    if explicit:
+        return Path(explicit)
+    return bin_dir() / "pds"
+
+
+class Server:
+    def __init__(self, url: str, data_dir: Path, process: subprocess.Popen):
+        self.url = url
+        self.data_dir = data_dir
+        self.process = process
+
+    def xrpc(self, method: str) -> str:
+        return f"{self.url}/xrpc/{method}"
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    def dev_secrets(self) -> dict:
+        """The secrets dev mode generated and persisted in the data directory."""
+        return json.loads((self.data_dir / "dev-secrets.json").read_text())
+
+
+def start_server(data_dir: Path, extra_env: dict | None = None) -> Server:
+    """Starts `pds serve` in dev mode on a free port with `data_dir`; waits until `_health` answers."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
+    env.update({
+        "PDS_DEV_MODE": "true",
+        "PDS_PORT": str(port),
+        "PDS_DATA_DIRECTORY": str(data_dir),
+        # The public URL is http://localhost:<port>: the DID documents' #atproto_pds endpoint, which the SDK
+        # switches to after login, so it must be where the server is reachable.
+        "PDS_HOSTNAME": "localhost",
+        "PDS_INVITE_REQUIRED": "true",
+        "PDS_ENABLE_DID_DOC_WITH_SESSION": "true",
+    })
+    env.update(extra_env or {})
+    log = open(data_dir / "server.log", "ab")
+    process = subprocess.Popen([str(binary()), "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    wait_until_answering(f"{url}/xrpc/_health", process, data_dir / "server.log")
+    return Server(url, data_dir, process)
+
+
+def wait_until_answering(url: str, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
+    """Waits until `url` answers 2xx; kills `process` and raises with its log if it exits or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if requests.get(url, timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"{process.args[0]} did not start:\n" + log.read_text())
+        time.sleep(0.1)
+
+
+def stop_server(server: Server) -> None:
+    """SIGTERM: graceful shutdown must exit cleanly."""
+    server.process.send_signal(15)
+    try:
+        code = server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        raise
+    assert code == 0, f"pds exited with {code} on SIGTERM"
+
+
+# MARK: - Accounts
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def admin(pds) -> tuple[str, str]:
+    """Admin Basic auth with the password dev mode generated."""
+    return ("admin", pds.dev_secrets()["adminPassword"])
+
+
+def invite(pds, uses: int = 1) -> str:
+    r = requests.post(pds.xrpc("com.atproto.server.createInviteCode"), json={"useCount": uses}, auth=admin(pds))
+    assert r.status_code == 200, r.text
+    return r.json()["code"]
+
+
+def new_handle() -> str:
+    return f"u{uuid.uuid4().hex[:10]}.test"
+
+
+def create_account(pds, handle=None, password="hunter2-long-password", code=None) -> dict:
+    """Creates an account over XRPC (with a fresh invite unless `code` is given); the createAccount output."""
+    handle = handle or new_handle()
+    r = requests.post(
+        pds.xrpc("com.atproto.server.createAccount"),
+        json={"handle": handle, "email": f"{handle}@example.com", "password": password,
+              "inviteCode": code or invite(pds)},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def sdk_client(pds) -> tuple[Client, str, str]:
+    """A new account created and logged in with the Python `atproto` SDK: the client, its DID and its handle."""
+    handle = new_handle()
+    password = "correct horse battery staple"
+    Client(base_url=pds.url).com.atproto.server.create_account(
+        models.ComAtprotoServerCreateAccount.Data(
+            handle=handle, email=f"{handle}@example.com", password=password, invite_code=invite(pds)))
+    client = Client(base_url=pds.url)
+    client.login(handle, password, fetch_bsky_profile=False)
+    return client, client._session.did, handle

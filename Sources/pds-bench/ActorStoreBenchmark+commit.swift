@@ -63,6 +63,25 @@ func runActorStoreCommitBenchmark(directory: URL, commits: Int = 2_000, actors: 
         "actorstore.commit.one-actor-4",
         String(format: "%.0f commits/s (4 tasks, one actor)", Double(commits) / contended.timeInterval))
 
+    let batched = try await ContinuousClock().measure {
+        for start in stride(from: 0, to: commits, by: 8) {
+            let writes = (start..<min(start + 8, commits)).map { i in
+                RepoWrite.create(
+                    collection, RecordKey(rkeys.next()),
+                    [
+                        "$type": "app.bsky.feed.post", "text": .string("benchmark post \(i) with a little text"),
+                        "createdAt": "2024-01-01T00:00:00.000Z",
+                    ])
+            }
+            _ = try await store.transact(one) { txn in
+                try writes.map { try txn.repo.processWrites([$0], swapCommit: nil) }
+            }
+        }
+    }
+    printCommitLine(
+        "actorstore.commit.one-actor-b8",
+        String(format: "%.0f commits/s (1 task, 8 signed commits per transaction)", Double(commits) / batched.timeInterval))
+
     let dids = try (0..<actors).map { try DID("did:plc:benchcommit\(String(format: "%013d", $0))") }
     for did in dids {
         try await store.create(did, keypair: Secp256k1Keypair())

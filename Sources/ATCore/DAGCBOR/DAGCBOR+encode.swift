@@ -94,3 +94,38 @@ extension DAGCBOR {
         }
     }
 }
+
+// MARK: - Direct encoding
+
+extension DAGCBOR {
+    /// Appends a map or array head; the caller appends the entries (map keys in canonical order).
+    /// - Parameters:
+    ///   - count: the number of entries.
+    ///   - isMap: a map head (else an array head).
+    ///   - out: the output.
+    @inline(__always)
+    package static func appendHead(count: Int, isMap: Bool, into out: inout [UInt8]) {
+        writeHead(isMap ? .map : .array, UInt64(count), into: &out)
+    }
+
+    /// Appends a text string.
+    @inline(__always)
+    package static func appendText(_ text: String, into out: inout [UInt8]) { writeString(text, into: &out) }
+
+    /// Appends a byte string.
+    @inline(__always)
+    package static func appendBytes(_ bytes: some Collection<UInt8>, into out: inout [UInt8]) {
+        writeHead(.bytes, UInt64(bytes.count), into: &out)
+        out.append(contentsOf: bytes)
+    }
+
+    /// Appends an unsigned integer.
+    @inline(__always)
+    package static func appendUnsigned(_ value: UInt64, into out: inout [UInt8]) { writeHead(.unsigned, value, into: &out) }
+
+    /// Appends a CID link, or `null` for `nil`.
+    @inline(__always)
+    package static func appendLink(_ cid: CID?, into out: inout [UInt8]) {
+        if let cid { writeLink(cid, into: &out) } else { out.append(0xf6) }
+    }
+}

@@ -168,7 +168,18 @@ package struct CID: Hashable, Sendable, Comparable, CustomStringConvertible {
     package static func == (lhs: CID, rhs: CID) -> Bool { lhs.bytes == rhs.bytes }
 
     /// Hashes the binary form.
-    package func hash(into hasher: inout Hasher) { hasher.combine(bytes) }
+    /// Hashes the last 16 bytes of the digest (already uniformly distributed) as two words, instead of feeding every
+    /// byte of the CID to the hasher one at a time: CIDs key the hot dictionaries of MST diffs and block maps.
+    package func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { raw in
+            guard raw.count >= 16 else {
+                hasher.combine(bytes: raw)
+                return
+            }
+            hasher.combine(raw.loadUnaligned(fromByteOffset: raw.count - 16, as: UInt64.self))
+            hasher.combine(raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self))
+        }
+    }
 }
 
 extension CID: Codable {

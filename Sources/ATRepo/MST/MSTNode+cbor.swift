@@ -2,22 +2,32 @@ import ATCore
 
 extension MSTNode {
     /// Encodes `{l, e: [{p, k, v, t}]}` with keys prefix-compressed against the previous entry in the node.
+    ///
+    /// Written directly in canonical order (`e` before `l`; `k`, `p`, `t`, `v` in each entry) rather than through
+    /// `LexValue` maps: every new node of every commit is encoded here.
     func encode() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(16 + entries.count * 80)
+        DAGCBOR.appendHead(count: 2, isMap: true, into: &out)
+        DAGCBOR.appendText("e", into: &out)
+        DAGCBOR.appendHead(count: entries.count, isMap: false, into: &out)
         var previous: [UInt8] = []
-        var encodedEntries: [LexValue] = []
-        encodedEntries.reserveCapacity(entries.count)
         for entry in entries {
             let prefix = MST.commonPrefixLength(previous, entry.key)
-            encodedEntries.append(
-                .map([
-                    "p": .integer(Int64(prefix)),
-                    "k": .bytes(Array(entry.key[prefix...])),
-                    "v": .link(entry.value),
-                    "t": entry.right.map { .link($0.cid) } ?? .null,
-                ]))
+            DAGCBOR.appendHead(count: 4, isMap: true, into: &out)
+            DAGCBOR.appendText("k", into: &out)
+            DAGCBOR.appendBytes(entry.key[prefix...], into: &out)
+            DAGCBOR.appendText("p", into: &out)
+            DAGCBOR.appendUnsigned(UInt64(prefix), into: &out)
+            DAGCBOR.appendText("t", into: &out)
+            DAGCBOR.appendLink(entry.right?.cid, into: &out)
+            DAGCBOR.appendText("v", into: &out)
+            DAGCBOR.appendLink(entry.value, into: &out)
             previous = entry.key
         }
-        return DAGCBOR.encode(.map(["l": left.map { .link($0.cid) } ?? .null, "e": .array(encodedEntries)]))
+        DAGCBOR.appendText("l", into: &out)
+        DAGCBOR.appendLink(left?.cid, into: &out)
+        return out
     }
 
     /// Decodes and checks a stored node: exact field set, valid links, sorted unique keys, no empty subtree links.

@@ -1,6 +1,7 @@
 import ATCore
 import Foundation
 import GRDB
+import SQLiteSupport
 
 extension ServiceDB {
     /// What creating an account stores.
@@ -48,7 +49,7 @@ extension ServiceDB {
     /// - Throws: `.handleTaken`, `.emailTaken`, `.accountExists`, `.inviteCodeUnavailable`.
     package func createAccount(_ new: NewAccount, refreshToken: NewRefreshToken?, now: Date = Date()) async throws {
         let createdAt = Self.timestamp(now)
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             if let code = new.inviteCode { try Self.ensureInviteAvailable(db, code: code) }
             if try Self.handleOwner(db, new.handle) != nil { throw ServiceDBError.handleTaken }
             if try String.fetchOne(db, sql: "SELECT did FROM account WHERE lower(email) = lower(?)", arguments: [new.email])
@@ -87,7 +88,7 @@ extension ServiceDB {
 
     /// The account with this DID (taken-down and deactivated accounts included).
     package func account(did: DID) async throws -> AccountRecord? {
-        try await pool.read { db in
+        try await pool.hoppingRead { db in
             // Cached: this runs on every authenticated request and every repo lookup.
             try Row.fetchOne(
                 db.cachedStatement(sql: AccountRecord.selectSQL + " WHERE actor.did = ?"), arguments: [did.rawValue]
@@ -97,7 +98,7 @@ extension ServiceDB {
 
     /// The account with this handle (case-insensitive).
     package func account(handle: Handle) async throws -> AccountRecord? {
-        try await pool.read { db in
+        try await pool.hoppingRead { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: AccountRecord.selectSQL + " WHERE lower(actor.handle) = lower(?)"),
                 arguments: [handle.rawValue]
@@ -107,7 +108,7 @@ extension ServiceDB {
 
     /// The account with this email (case-insensitive).
     package func account(email: String) async throws -> AccountRecord? {
-        try await pool.read { db in
+        try await pool.hoppingRead { db in
             try Row.fetchOne(
                 db, sql: AccountRecord.selectSQL + " WHERE lower(account.email) = lower(?)", arguments: [email]
             ).map(AccountRecord.init(row:))
@@ -125,7 +126,7 @@ extension ServiceDB {
     /// Changes an account's handle.
     /// - Throws: `.handleTaken` when another account has it, `.accountNotFound`.
     package func updateHandle(did: DID, handle: Handle) async throws {
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             if let owner = try Self.handleOwner(db, handle), owner != did.rawValue { throw ServiceDBError.handleTaken }
             try db.execute(sql: "UPDATE actor SET handle = ? WHERE did = ?", arguments: [handle.rawValue, did.rawValue])
             if db.changesCount == 0 { throw ServiceDBError.accountNotFound }
@@ -134,7 +135,7 @@ extension ServiceDB {
 
     /// Deactivates an account (`deleteAfter` is stored, as the reference does).
     package func deactivateAccount(did: DID, deleteAfter: Date?, now: Date = Date()) async throws {
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             try db.execute(
                 sql: "UPDATE actor SET deactivatedAt = ?, deleteAfter = ? WHERE did = ?",
                 arguments: [Self.timestamp(now), deleteAfter.map { Self.timestamp($0) }, did.rawValue])
@@ -143,7 +144,7 @@ extension ServiceDB {
 
     /// Reactivates an account.
     package func activateAccount(did: DID) async throws {
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             try db.execute(
                 sql: "UPDATE actor SET deactivatedAt = NULL, deleteAfter = NULL WHERE did = ?", arguments: [did.rawValue])
         }
@@ -151,7 +152,7 @@ extension ServiceDB {
 
     /// Sets or clears an account's takedown; a takedown also revokes every session.
     package func setTakedown(did: DID, ref: String?) async throws {
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             try db.execute(sql: "UPDATE actor SET takedownRef = ? WHERE did = ?", arguments: [ref, did.rawValue])
             if ref != nil { try db.execute(sql: "DELETE FROM refresh_token WHERE did = ?", arguments: [did.rawValue]) }
         }
@@ -159,7 +160,7 @@ extension ServiceDB {
 
     /// Deletes every row of an account.
     package func deleteAccount(did: DID) async throws {
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             for table in ["repo_root", "email_token", "refresh_token", "app_password", "account", "actor"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE did = ?", arguments: [did.rawValue])
             }
@@ -168,7 +169,7 @@ extension ServiceDB {
 
     /// Changes the main password and revokes every session.
     package func updatePassword(did: DID, passwordScrypt: String) async throws {
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             try db.execute(
                 sql: "UPDATE account SET passwordScrypt = ? WHERE did = ?", arguments: [passwordScrypt, did.rawValue])
             try db.execute(sql: "DELETE FROM refresh_token WHERE did = ?", arguments: [did.rawValue])
@@ -177,7 +178,7 @@ extension ServiceDB {
 
     /// Updates the mirror of an account's repo root.
     package func updateRepoRoot(did: DID, cid: CID, rev: TID, now: Date = Date()) async throws {
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             try db.execute(
                 sql: """
                     INSERT INTO repo_root (did, cid, rev, indexedAt) VALUES (?, ?, ?, ?)
@@ -194,7 +195,7 @@ extension ServiceDB {
     package func updateRepoRoots(_ roots: [(did: DID, cid: CID, rev: TID)], now: Date = Date()) async throws {
         guard !roots.isEmpty else { return }
         let indexedAt = Self.timestamp(now)
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             let statement = try db.cachedStatement(
                 sql: """
                     INSERT INTO repo_root (did, cid, rev, indexedAt) VALUES (?, ?, ?, ?)
@@ -211,7 +212,7 @@ extension ServiceDB {
     package func listAccounts(after cursor: (createdAt: String, did: String)?, limit: Int) async throws
         -> [(account: AccountRecord, head: String?, rev: String?)]
     {
-        try await pool.read { db in
+        try await pool.hoppingRead { db in
             var sql = """
                 SELECT actor.did, actor.handle, actor.createdAt, actor.takedownRef, actor.deactivatedAt,
                        actor.deleteAfter, account.email, account.emailConfirmedAt, account.invitesDisabled,

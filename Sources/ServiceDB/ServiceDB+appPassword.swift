@@ -1,6 +1,7 @@
 import ATCore
 import Foundation
 import GRDB
+import SQLiteSupport
 
 extension ServiceDB {
     /// An app password's listing entry.
@@ -19,7 +20,7 @@ extension ServiceDB {
         let password = Self.generateAppPassword()
         let hash = try await Password.offloaded { try Password.hashAppPassword(password, did: did) }
         let createdAt = Self.timestamp(now)
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             if try Bool.fetchOne(
                 db, sql: "SELECT 1 FROM app_password WHERE did = ? AND name = ?", arguments: [did.rawValue, name]) != nil
             {
@@ -34,7 +35,7 @@ extension ServiceDB {
 
     /// The account's app passwords, newest first.
     package func listAppPasswords(did: DID) async throws -> [AppPasswordRecord] {
-        try await pool.read { db in
+        try await pool.hoppingRead { db in
             try Row.fetchAll(
                 db, sql: "SELECT name, createdAt, privileged FROM app_password WHERE did = ? ORDER BY createdAt DESC",
                 arguments: [did.rawValue]
@@ -44,7 +45,7 @@ extension ServiceDB {
 
     /// Revokes an app password and every session created with it.
     package func revokeAppPassword(did: DID, name: String) async throws {
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             try db.execute(sql: "DELETE FROM app_password WHERE did = ? AND name = ?", arguments: [did.rawValue, name])
             try db.execute(
                 sql: "DELETE FROM refresh_token WHERE did = ? AND appPasswordName = ?", arguments: [did.rawValue, name])
@@ -54,7 +55,7 @@ extension ServiceDB {
     /// The app password matching `password`, found by its deterministic per-DID hash.
     package func verifyAppPassword(did: DID, password: String) async throws -> AppPasswordRecord? {
         let hash = try await Password.offloaded { try Password.hashAppPassword(password, did: did) }
-        return try await pool.read { db in
+        return try await pool.hoppingRead { db in
             try Row.fetchOne(
                 db, sql: "SELECT name, createdAt, privileged FROM app_password WHERE did = ? AND passwordScrypt = ?",
                 arguments: [did.rawValue, hash]

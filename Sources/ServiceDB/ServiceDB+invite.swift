@@ -1,6 +1,7 @@
 import ATCore
 import Foundation
 import GRDB
+import SQLiteSupport
 
 extension ServiceDB {
     /// An invite code with its uses.
@@ -29,7 +30,7 @@ extension ServiceDB {
         now: Date = Date()
     ) async throws {
         let createdAt = Self.timestamp(now)
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             for (code, forAccount) in codes {
                 try db.execute(
                     sql: """
@@ -43,7 +44,7 @@ extension ServiceDB {
 
     /// The invite codes created for an account, with their uses.
     package func inviteCodes(forAccount did: String) async throws -> [InviteCodeRecord] {
-        try await pool.read { db in
+        try await pool.hoppingRead { db in
             let rows = try Row.fetchAll(
                 db, sql: "SELECT * FROM invite_code WHERE forAccount = ? ORDER BY createdAt DESC, code",
                 arguments: [did])
@@ -62,7 +63,7 @@ extension ServiceDB {
 
     /// Disables invite codes, by code or for whole accounts.
     package func disableInviteCodes(codes: [String], accounts: [String]) async throws {
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             for code in codes {
                 try db.execute(sql: "UPDATE invite_code SET disabled = 1 WHERE code = ?", arguments: [code])
             }
@@ -84,7 +85,7 @@ extension ServiceDB {
     /// checks again in its transaction).
     /// - Throws: `.inviteCodeUnavailable`.
     package func checkInviteCode(_ code: String) async throws {
-        try await pool.read { db in try Self.ensureInviteAvailable(db, code: code) }
+        try await pool.hoppingRead { db in try Self.ensureInviteAvailable(db, code: code) }
     }
 
     /// Throws `.inviteCodeUnavailable` unless the code exists, is enabled, has uses left and its owner is not

@@ -1,6 +1,7 @@
 import ATCore
 import Foundation
 import GRDB
+import SQLiteSupport
 
 extension ServiceDB {
     /// A stored refresh token.
@@ -17,12 +18,12 @@ extension ServiceDB {
 
     /// Stores a refresh token.
     package func storeRefreshToken(_ token: NewRefreshToken, did: DID) async throws {
-        try await pool.write { db in try Self.insertRefreshToken(db, token, did: did) }
+        try await pool.hoppingWrite { db in try Self.insertRefreshToken(db, token, did: did) }
     }
 
     /// The stored refresh token with this id.
     package func refreshToken(id: String) async throws -> RefreshTokenRecord? {
-        try await pool.read { db in
+        try await pool.hoppingRead { db in
             try Row.fetchOne(db, sql: "SELECT * FROM refresh_token WHERE id = ?", arguments: [id]).map { row in
                 guard let did = try? DID(row["did"] as String) else { throw ServiceDBError.corruptRow("refresh_token.did") }
                 return RefreshTokenRecord(
@@ -42,7 +43,7 @@ extension ServiceDB {
     package func rotateRefreshToken(id: String, newID: String, newExpiresAt: Date, now: Date = Date()) async throws
         -> (nextID: String, appPasswordName: String?)?
     {
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM refresh_token WHERE id = ?", arguments: [id])
             else { return nil }
             let did: String = row["did"]
@@ -67,7 +68,7 @@ extension ServiceDB {
 
     /// Revokes one refresh token.
     package func deleteRefreshToken(id: String) async throws {
-        try await pool.write { db in
+        try await pool.hoppingWrite { db in
             try db.execute(sql: "DELETE FROM refresh_token WHERE id = ?", arguments: [id])
         }
     }

@@ -21,7 +21,7 @@ package final class ServiceDB: Sendable {
 
     /// Runs `select 1`, as the health check does.
     package func ping() async throws {
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "select 1") }
+        _ = try await pool.hoppingRead { db in try Int.fetchOne(db, sql: "select 1") }
     }
 
     /// The current time as the reference stores it (`2024-05-01T12:00:00.000Z`).

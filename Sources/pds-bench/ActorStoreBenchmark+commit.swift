@@ -9,11 +9,13 @@ import Foundation
 ///
 /// - `actorstore.commit.one-actor`: sequential commits to one actor (one writer per actor, so also its ceiling).
 /// - `actorstore.commit.one-actor-4`: four tasks on the same actor (they queue on its writer).
+/// - `actorstore.commit.one-actor-b8`: eight signed commits per transaction on one actor (what batching an actor's
+///   queued writes into one SQLite transaction would give).
 /// - `actorstore.commit.many-actors`: `tasks` tasks in parallel, each on its own actors, over `actors` actors.
-/// - Note: Measured on the 2-core Linux VM (release, two runs): one actor 1,250–1,320 commits/s sequentially
-///   (p50 0.45–0.53 ms, p99 6–9 ms as WAL checkpoints land; the repo grows to 2,000 records), 1,080–1,280
-///   commits/s with four tasks queued on its writer, and 4,300–5,100 commits/s with eight tasks over 100 actors
-///   (writers of different actors run in parallel on both cores).
+/// - Note: Measured on the 2-core Linux VM (release, 2026-12-02, runs vary by ±25% here): one actor 1,260–1,840
+///   commits/s sequentially (p50 0.44–0.61 ms, p99 4–6 ms as WAL checkpoints land; the repo grows to 2,000 records),
+///   900–1,570 with four tasks queued on its writer, 1,690–2,280 with eight commits per transaction, and 4,400–5,250
+///   with eight tasks over 100 actors (writers of different actors run in parallel on both cores).
 /// - Parameters:
 ///   - directory: where to put the actors.
 ///   - commits: commits per measurement.

@@ -142,24 +142,7 @@ package final class ActorStore: Sendable {
         _ did: DID,
         _ body: @escaping @Sendable (ActorStoreTransactor) throws -> T
     ) async throws -> T {
-        let keys = self.keys
-        return try await handles.withHandle(did) { handle in
-            try Task.checkCancellation()
-            return try await withCheckedThrowingContinuation { continuation in
-                handle.pool.asyncWriteWithoutTransaction { db in
-                    continuation.resume(
-                        with: Result {
-                            var result: T?
-                            try db.inTransaction(.immediate) {
-                                result = try body(ActorStoreTransactor(did: did, db: db, keys: keys))
-                                return .commit
-                            }
-                            return result!
-                        }
-                    )
-                }
-            }
-        }
+        try await transact(did, body, committed: { $0 })
     }
 
     /// Runs `body` in an `IMMEDIATE` write transaction on the actor's store, then — once it has committed, and before

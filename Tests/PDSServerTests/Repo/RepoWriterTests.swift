@@ -78,66 +78,67 @@ import Testing
         }
     }
 
-    @Test func overlappingWritesOfOneAccountAreAcknowledgedInOrderWithConsecutiveSeqs() async throws {
+    /// A server whose sequencer writer passes through a ``WriterGate``, with one account, and the seq before `body`.
+    static func withGatedServer(
+        _ body: @escaping @Sendable (PDSServices, WriterGate, XRPCTestClient, XRPCSession, Int64) async throws -> Void
+    ) async throws {
         try await withTemporaryDirectory { dir in
             let gate = WriterGate()
             let services = try TestApplication.services(dataDirectory: dir, sequencerBeforeWrite: { try gate.pass() })
             try await TestApplication.make(services: services).test(.router) { client in
                 let xrpc = XRPCTestClient(client)
                 let alice = try await xrpc.createAccount(handle: "alice.test")
-                let before = try await services.sequencer.currentSeq()
-
-                gate.close()
-                let first = Task { try await Self.post(xrpc, alice, "first") }
-                try await Self.eventually("the first event at the writer") { gate.waiting == 1 }
-                // The first write's event is not durable, yet the account's next write runs its whole critical
-                // section and queues its event behind it.
-                let second = Task { try await Self.post(xrpc, alice, "second") }
-                try await Self.eventually("the second event queued") {
-                    services.sequencer.pipeline.queuedCount == 1
-                }
-                #expect(try await Self.events(services, after: before).isEmpty)
-                gate.open()
-
-                let (one, two) = (try await first.value, try await second.value)
-                #expect(one.status == .ok && two.status == .ok)
-                let events = try await Self.events(services, after: before)
-                #expect(events.map(\.seq) == [before + 1, before + 2])
-                #expect(events.map(\.type) == [.append, .append])
-                #expect(events[0].body["rev"]?.string == (try Self.rev(one)))
-                #expect(events[1].body["rev"]?.string == (try Self.rev(two)))
-                #expect(events[1].body["since"]?.string == (try Self.rev(one)))
-                #expect(try Self.rev(one) < (try Self.rev(two)))
+                try await body(services, gate, xrpc, alice, try await services.sequencer.currentSeq())
             }
         }
     }
 
-    @Test func aWriteIsNotAcknowledgedBeforeItsEventIsDurable() async throws {
-        try await withTemporaryDirectory { dir in
-            let gate = WriterGate()
-            let services = try TestApplication.services(dataDirectory: dir, sequencerBeforeWrite: { try gate.pass() })
-            try await TestApplication.make(services: services).test(.router) { client in
-                let xrpc = XRPCTestClient(client)
-                let alice = try await xrpc.createAccount(handle: "alice.test")
-                let before = try await services.sequencer.currentSeq()
-                gate.close()
-                let answered = Atomic<Bool>(false)
-                let write = Task {
-                    let reply = try await Self.post(xrpc, alice, "held")
-                    answered.store(true, ordering: .releasing)
-                    return reply
-                }
-                try await Self.eventually("the event at the writer") { gate.waiting == 1 }
-                // The actor commit is in the store, but the client has no answer while the event is not durable.
-                let stored = try await services.actorStore.read(try DID(alice.did)) { try $0.record.recordCount() }
-                #expect(stored == 1)
-                try await Task.sleep(for: .milliseconds(50))
-                let answeredEarly = answered.load(ordering: .acquiring)
-                #expect(!answeredEarly)
-                gate.open()
-                #expect(try await write.value.status == .ok)
-                #expect(try await Self.events(services, after: before).map(\.seq) == [before + 1])
+    @Test func overlappingWritesOfOneAccountAreAcknowledgedInOrderWithConsecutiveSeqs() async throws {
+        try await Self.withGatedServer { services, gate, xrpc, alice, before in
+
+            gate.close()
+            let first = Task { try await Self.post(xrpc, alice, "first") }
+            try await Self.eventually("the first event at the writer") { gate.waiting == 1 }
+            // The first write's event is not durable, yet the account's next write runs its whole critical
+            // section and queues its event behind it.
+            let second = Task { try await Self.post(xrpc, alice, "second") }
+            try await Self.eventually("the second event queued") {
+                services.sequencer.pipeline.queuedCount == 1
             }
+            #expect(try await Self.events(services, after: before).isEmpty)
+            gate.open()
+
+            let (one, two) = (try await first.value, try await second.value)
+            #expect(one.status == .ok && two.status == .ok)
+            let events = try await Self.events(services, after: before)
+            #expect(events.map(\.seq) == [before + 1, before + 2])
+            #expect(events.map(\.type) == [.append, .append])
+            #expect(events[0].body["rev"]?.string == (try Self.rev(one)))
+            #expect(events[1].body["rev"]?.string == (try Self.rev(two)))
+            #expect(events[1].body["since"]?.string == (try Self.rev(one)))
+            #expect(try Self.rev(one) < (try Self.rev(two)))
+        }
+    }
+
+    @Test func aWriteIsNotAcknowledgedBeforeItsEventIsDurable() async throws {
+        try await Self.withGatedServer { services, gate, xrpc, alice, before in
+            gate.close()
+            let answered = Atomic<Bool>(false)
+            let write = Task {
+                let reply = try await Self.post(xrpc, alice, "held")
+                answered.store(true, ordering: .releasing)
+                return reply
+            }
+            try await Self.eventually("the event at the writer") { gate.waiting == 1 }
+            // The actor commit is in the store, but the client has no answer while the event is not durable.
+            let stored = try await services.actorStore.read(try DID(alice.did)) { try $0.record.recordCount() }
+            #expect(stored == 1)
+            try await Task.sleep(for: .milliseconds(50))
+            let answeredEarly = answered.load(ordering: .acquiring)
+            #expect(!answeredEarly)
+            gate.open()
+            #expect(try await write.value.status == .ok)
+            #expect(try await Self.events(services, after: before).map(\.seq) == [before + 1])
         }
     }
 

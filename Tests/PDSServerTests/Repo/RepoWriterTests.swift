@@ -95,7 +95,6 @@ import Testing
 
     @Test func overlappingWritesOfOneAccountAreAcknowledgedInOrderWithConsecutiveSeqs() async throws {
         try await Self.withGatedServer { services, gate, xrpc, alice, before in
-
             gate.close()
             let first = Task { try await Self.post(xrpc, alice, "first") }
             try await Self.eventually("the first event at the writer") { gate.waiting == 1 }

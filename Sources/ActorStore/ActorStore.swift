@@ -78,8 +78,6 @@ package final class ActorStore: Sendable {
     package let directory: Directory
     let handles: ActorHandleCache
     let keys: ActorKeyCache
-    /// Groups concurrent writes of one actor into one transaction (``transactCoalescing(_:prologue:_:committed:)``).
-    let coalescer = ActorWriteCoalescer()
 
     /// A store over `configuration.actorsDirectory` (created if missing).
     /// - Parameters:

@@ -16,10 +16,8 @@ import ServiceDB
 /// *An acknowledged write always has its firehose event, and no event ever exists for a write that was not
 /// durable.* ``commit(did:swapCommit:records:logger:_:)`` keeps it this way:
 ///
-/// 1. In the actor's write critical section (``ActorStore/transactCoalescing(_:prologue:_:committed:)``), the writes
-///    are applied as one signed commit and the actor transaction commits. Writes of the account that queued meanwhile
-///    share that SQLite transaction, each still its own signed commit in its own savepoint (a write that fails rolls
-///    back alone).
+/// 1. In the actor's write critical section (``ActorStore/transact(_:_:committed:)``), the writes are applied as one
+///    signed commit and the actor transaction commits.
 /// 2. Right after the commit, still in the critical section, the `#commit` is queued with
 ///    ``Sequencer/enqueueCommit(did:commit:)``: its place in the sequence is fixed, after every earlier event of the
 ///    actor, but nothing waits for the disk yet.
@@ -169,9 +167,8 @@ struct RepoWriter: Sendable {
             let staged: Staged<T>
             let ticket: SequencingTicket?
             do {
-                (staged, ticket) = try await actorStore.transactCoalescing(did) { txn in
+                (staged, ticket) = try await actorStore.transact(did) { txn -> Staged<T> in
                     try reconciler.reconcileIfPending(txn)
-                } _: { txn -> Staged<T> in
                     let (writes, result) = try body(txn)
                     guard !writes.isEmpty else { return Staged(result: result, commit: nil, dereferenced: []) }
                     let commit = try txn.repo.processWrites(writes, swapCommit: swapCommit)

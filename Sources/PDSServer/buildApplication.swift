@@ -19,7 +19,7 @@ package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
         blobUploadLimit: services.configuration.service.blobUploadLimit, now: services.now,
         didDocument: { [services] in try await services.didDocument($0) }
     ).register(on: router)
-    ComAtprotoSync(services: services).register(on: router)
+    comAtprotoSync(services).register(on: router)
     ComAtprotoAdmin(services: services).register(on: router)
     XRPCCatchall.register(on: router)
     if let plc = services.embeddedPLC {
@@ -33,8 +33,18 @@ package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
 ///   - services: the server's services.
 package func buildWebSocketRouter(services: PDSServices) -> Router<BasicWebSocketRequestContext> {
     let router = Router(context: BasicWebSocketRequestContext.self)
-    ComAtprotoSync(services: services).register(onWebSocket: router)
+    comAtprotoSync(services).register(onWebSocket: router)
     return router
+}
+
+/// The `com.atproto.sync.*` namespace, on both routers.
+/// - Parameters:
+///   - services: the server's services.
+private func comAtprotoSync(_ services: PDSServices) -> ComAtprotoSync {
+    ComAtprotoSync(
+        serviceDB: services.serviceDB, auth: services.authVerifier, actorStore: services.actorStore,
+        blobstore: services.blobstore, sequencer: services.sequencer,
+        maxSubscriptionBuffer: services.configuration.storage.maxSubscriptionBuffer)
 }
 
 /// Builds the HTTP application, with the services' background work in its service group.

@@ -3,7 +3,6 @@ import ActorStore
 import BlobStore
 import HTTPTypes
 import Hummingbird
-import ServiceDB
 
 extension ComAtprotoSync {
     /// `com.atproto.sync.getBlob`: a blob's bytes, streamed from the blobstore with its stored MIME type.
@@ -31,7 +30,7 @@ extension ComAtprotoSync {
         ]
         let content: BlobContent
         do {
-            content = try await services.blobstore(did).get(
+            content = try await blobstore(did).get(
                 cid, range: request.headers[.range].flatMap(BlobByteRange.init))
         } catch BlobStoreError.notFound {
             throw XRPCError.blobNotFound()

@@ -1,8 +1,6 @@
 import ATCore
-import ATRepo
 import ActorStore
 import Hummingbird
-import ServiceDB
 
 extension ComAtprotoSync {
     /// `com.atproto.sync.getBlocks`: the requested blocks as a CAR with no roots.

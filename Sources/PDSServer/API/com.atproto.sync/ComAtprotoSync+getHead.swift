@@ -1,7 +1,6 @@
 import ATCore
 import ActorStore
 import Hummingbird
-import ServiceDB
 
 extension ComAtprotoSync {
     /// Output of the deprecated `com.atproto.sync.getHead`.

@@ -1,7 +1,6 @@
 import ATCore
 import ActorStore
 import Hummingbird
-import ServiceDB
 
 extension ComAtprotoSync {
     /// `com.atproto.sync.getRecord`: a CAR proving one record at the current commit (commit, MST path, record).

@@ -1,7 +1,5 @@
 import ATCore
-import ActorStore
 import Hummingbird
-import ServiceDB
 
 extension ComAtprotoSync {
     /// `com.atproto.sync.getRepo`: the repo as CAR, whole or (with `since`) only the blocks of later commits.

@@ -17,7 +17,7 @@ extension ComAtprotoSync {
     /// - Throws: 400 `RepoNotFound` for an unknown DID.
     func getRepoStatus(_ request: Request) async throws -> GetRepoStatusOutput {
         let did = try didParameter(XRPCParameters(request))
-        guard let account = try await services.serviceDB.account(did: did) else {
+        guard let account = try await serviceDB.account(did: did) else {
             throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", name: XRPCErrorName.repoNotFound)
         }
         let status = account.status

@@ -1,7 +1,6 @@
 import ATCore
 import ActorStore
 import Hummingbird
-import ServiceDB
 
 extension ComAtprotoSync {
     /// Output of `com.atproto.sync.listBlobs`.

@@ -1,5 +1,4 @@
 import ATCore
-import ActorStore
 import Foundation
 import Hummingbird
 import ServiceDB
@@ -27,7 +26,7 @@ extension ComAtprotoSync {
         let parameters = XRPCParameters(request)
         let limit = try parameters.integer("limit", default: 500, range: 1...1000)
         let cursor = try parameters.string("cursor").map(Self.parseListReposCursor)
-        let rows = try await services.serviceDB.listAccounts(after: cursor, limit: limit)
+        let rows = try await serviceDB.listAccounts(after: cursor, limit: limit)
         let repos = rows.compactMap { row -> ListedRepo? in
             guard let head = row.head, let rev = row.rev else { return nil }
             let status = row.account.status

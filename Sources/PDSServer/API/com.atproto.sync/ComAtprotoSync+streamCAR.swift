@@ -2,8 +2,6 @@ import ATCore
 import ActorStore
 import Dispatch
 import Hummingbird
-import NIOCore
-import ServiceDB
 import Synchronization
 
 extension ComAtprotoSync {
@@ -19,7 +17,7 @@ extension ComAtprotoSync {
     ///   - did: the repo.
     ///   - since: only blocks of commits after this revision, or `nil` for the whole repo.
     func streamedCAR(_ did: DID, since: TID?) -> Response {
-        let store = services.actorStore
+        let store = actorStore
         let body = ResponseBody { writer in
             let (chunks, continuation) = AsyncThrowingStream.makeStream(of: [UInt8].self)
             let gate = CARStreamGate()

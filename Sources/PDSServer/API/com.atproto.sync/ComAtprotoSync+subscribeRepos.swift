@@ -1,12 +1,8 @@
-import ATCore
-import ActorStore
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
-import NIOCore
 import NIOWebSocket
 import Sequencer
-import ServiceDB
 import ServiceLifecycle
 
 extension ComAtprotoSync {
@@ -33,8 +29,8 @@ extension ComAtprotoSync {
             }
             cursor = value
         }
-        let sequencer = services.sequencer
-        let maxBuffer = services.configuration.storage.maxSubscriptionBuffer
+        let sequencer = self.sequencer
+        let maxBuffer = maxSubscriptionBuffer
         let requestedCursor = cursor
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -1,12 +1,25 @@
 import ATCore
 import ActorStore
+import BlobStore
 import Hummingbird
 import HummingbirdWebSocket
+import Sequencer
 import ServiceDB
 
 /// The `com.atproto.sync.*` methods: repo and blob export for relays and migrations, and the `subscribeRepos` firehose.
 struct ComAtprotoSync: Sendable {
-    let services: PDSServices
+    /// Accounts (repo availability, `listRepos`, `getRepoStatus`).
+    let serviceDB: ServiceDB
+    /// Request authentication (owners and the admin may read unavailable repos).
+    let auth: AuthVerifier
+    /// The per-actor stores (repos, records, blob metadata).
+    let actorStore: ActorStore
+    /// The blobstore of each actor (`getBlob`).
+    let blobstore: BlobStoreFactory
+    /// The event sequence behind `subscribeRepos`.
+    let sequencer: Sequencer
+    /// `PDS_MAX_SUBSCRIPTION_BUFFER`: how far a `subscribeRepos` consumer may fall behind.
+    let maxSubscriptionBuffer: Int
 
     /// The media type of CAR responses.
     static let carContentType = "application/vnd.ipld.car"
@@ -42,7 +55,7 @@ struct ComAtprotoSync: Sendable {
     ///   - request: the request, for its optional credentials.
     /// - Throws: 400 `RepoNotFound`, `RepoTakendown`, `RepoDeactivated`; auth errors for invalid credentials.
     func availableAccount(_ did: DID, request: Request) async throws -> AccountRecord {
-        guard let account = try await services.serviceDB.account(did: did) else {
+        guard let account = try await serviceDB.account(did: did) else {
             throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", name: XRPCErrorName.repoNotFound)
         }
         if account.status == .active { return account }
@@ -62,10 +75,10 @@ struct ComAtprotoSync: Sendable {
     func isOwnerOrAdmin(_ request: Request, did: DID) async throws -> Bool {
         guard request.headers[.authorization] != nil else { return false }
         if AuthVerifier.hasBasicCredentials(request) {
-            try services.authVerifier.admin(request)
+            try auth.admin(request)
             return true
         }
-        let caller = try await services.authVerifier.access(
+        let caller = try await auth.access(
             request, scopes: SessionTokens.Scope.standard, allowTakendown: true)
         return caller.did == did
     }
@@ -81,7 +94,7 @@ struct ComAtprotoSync: Sendable {
         _ did: DID, _ body: @escaping @Sendable (ActorStoreReader) throws -> T
     ) async throws -> T {
         do {
-            return try await services.actorStore.read(did, body)
+            return try await actorStore.read(did, body)
         } catch ActorStoreError.actorNotFound {
             throw XRPCError.invalidRequest("Could not find repo for DID: \(did)", name: XRPCErrorName.repoNotFound)
         }

@@ -1,9 +1,4 @@
-import ActorStore
-import ATCore
-import ATCrypto
-import Foundation
 import Hummingbird
-import Identity
 import ServiceDB
 
 /// Non-XRPC routes: the banner, `robots.txt` and `/xrpc/_health`.

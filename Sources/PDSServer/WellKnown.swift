@@ -1,15 +1,14 @@
-import ActorStore
 import ATCore
-import ATCrypto
-import Foundation
 import Hummingbird
-import Identity
 import ServiceDB
 
 /// `/.well-known/atproto-did`: the DID of the account whose handle is the request's host name, for handles under
 /// the service domains.
 struct WellKnown: Sendable {
-    let services: PDSServices
+    /// The handle domains served here (`PDS_SERVICE_HANDLE_DOMAINS`).
+    let serviceHandleDomains: [String]
+    /// Accounts (the handle's DID).
+    let serviceDB: ServiceDB
 
     func register(on router: Router<some RequestContext>) {
         router.get("/.well-known/atproto-did") { request, _ in try await atprotoDID(request) }
@@ -19,9 +18,9 @@ struct WellKnown: Sendable {
         let notFound = HTTPError(.notFound, message: "User not found")
         let host = request.head.authority ?? ""
         let hostname = Self.stripPort(host)
-        let rules = HandleRules(serviceDomains: services.configuration.identity.serviceHandleDomains)
+        let rules = HandleRules(serviceDomains: serviceHandleDomains)
         guard let handle = try? Handle(hostname), rules.isServiceHandle(handle),
-            let account = try await services.serviceDB.account(handle: handle)
+            let account = try await serviceDB.account(handle: handle)
         else { throw notFound }
         return BasicRoutes.text(account.did.rawValue)
     }

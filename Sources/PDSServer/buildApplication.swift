@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdWebSocket
+import Identity
 import Logging
 import PLCServer
 
@@ -10,9 +11,13 @@ package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: XRPCErrorMiddleware())
     BasicRoutes(configuration: services.configuration, serviceDB: services.serviceDB).register(on: router)
-    WellKnown(services: services).register(on: router)
+    let identity = services.configuration.identity
+    WellKnown(serviceHandleDomains: identity.serviceHandleDomains, serviceDB: services.serviceDB).register(on: router)
     ComAtprotoServer(services: services).register(on: router)
-    ComAtprotoIdentity(services: services).register(on: router)
+    ComAtprotoIdentity(
+        serviceHandleDomains: identity.serviceHandleDomains, serviceDB: services.serviceDB,
+        handleResolver: services.idResolver.handle
+    ).register(on: router)
     ComAtprotoRepo(
         writer: services.repoWriter, auth: services.authVerifier, serviceDB: services.serviceDB,
         actorStore: services.actorStore, blobs: { [services] in services.blobs(of: $0) },
@@ -20,7 +25,10 @@ package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
         didDocument: { [services] in try await services.didDocument($0) }
     ).register(on: router)
     comAtprotoSync(services).register(on: router)
-    ComAtprotoAdmin(services: services).register(on: router)
+    ComAtprotoAdmin(
+        auth: services.authVerifier, serviceDB: services.serviceDB, actorStore: services.actorStore,
+        sequencer: services.sequencer, blobs: { [services] in services.blobs(of: $0) }, now: services.now
+    ).register(on: router)
     XRPCCatchall.register(on: router)
     if let plc = services.embeddedPLC {
         plc.addRoutes(to: router.group(RouterPath(PDSServices.embeddedPLCPath)))

@@ -19,7 +19,7 @@ extension ComAtprotoAdmin {
         var output: [String: LexValue]
         if let blob {
             guard let did else { throw XRPCError.invalidRequest("Must provide a did to request blob state") }
-            let row = try await services.actorStore.read(did) { try $0.blob.metadata(blob, includeTakenDown: true) }
+            let row = try await actorStore.read(did) { try $0.blob.metadata(blob, includeTakenDown: true) }
             guard let row else { throw notFound }
             output = [
                 "subject": .map([
@@ -29,7 +29,7 @@ extension ComAtprotoAdmin {
             ]
         } else if let uri {
             guard let repo = uri.authority.did else { throw notFound }
-            let record = try await services.actorStore.read(repo) { reader in
+            let record = try await actorStore.read(repo) { reader in
                 (try reader.record.takedownRef(uri: uri), try reader.record.currentRecordCID(uri: uri))
             }
             guard let takedownRef = record.0, let cid = record.1 else { throw notFound }
@@ -40,7 +40,7 @@ extension ComAtprotoAdmin {
                 "takedown": StatusAttr(takedownRef: takedownRef).lexValue,
             ]
         } else if let did {
-            guard let account = try await services.serviceDB.account(did: did) else { throw notFound }
+            guard let account = try await serviceDB.account(did: did) else { throw notFound }
             output = [
                 "subject": .map(["$type": .string(Subject.repoType), "did": .string(did.rawValue)]),
                 "takedown": StatusAttr(takedownRef: account.takedownRef).lexValue,

@@ -23,20 +23,20 @@ extension ComAtprotoAdmin {
         let subject = try Subject(subjectValue)
         let takedown = try StatusAttr.parse(input.value["takedown"], name: "takedown")
         let deactivated = try StatusAttr.parse(input.value["deactivated"], name: "deactivated")
-        let takedownRef = takedown.flatMap { $0.applied ? ($0.ref ?? Datetime(services.now()).rawValue) : nil }
+        let takedownRef = takedown.flatMap { $0.applied ? ($0.ref ?? Datetime(now()).rawValue) : nil }
 
         switch subject {
         case .repo(let did):
-            guard try await services.serviceDB.account(did: did) != nil else { throw ServiceDBError.accountNotFound }
-            if takedown != nil { try await services.serviceDB.setTakedown(did: did, ref: takedownRef) }
+            guard try await serviceDB.account(did: did) != nil else { throw ServiceDBError.accountNotFound }
+            if takedown != nil { try await serviceDB.setTakedown(did: did, ref: takedownRef) }
             if let deactivated {
                 if deactivated.applied {
-                    try await services.serviceDB.deactivateAccount(did: did, deleteAfter: nil)
+                    try await serviceDB.deactivateAccount(did: did, deleteAfter: nil)
                 } else {
-                    try await services.serviceDB.activateAccount(did: did)
+                    try await serviceDB.activateAccount(did: did)
                 }
             }
-            guard let account = try await services.serviceDB.account(did: did) else {
+            guard let account = try await serviceDB.account(did: did) else {
                 throw ServiceDBError.accountNotFound
             }
             let status: AccountEvent.Status? =
@@ -47,10 +47,10 @@ extension ComAtprotoAdmin {
                 case .suspended: .suspended
                 case .deleted: .deleted
                 }
-            try await services.sequencer.sequenceAccountStatus(did: did, active: status == nil, status: status)
+            try await sequencer.sequenceAccountStatus(did: did, active: status == nil, status: status)
         case .record(let uri, let did, _):
             if takedown != nil {
-                try await services.actorStore.transact(did) { txn in
+                try await actorStore.transact(did) { txn in
                     guard try txn.recordReader.takedownRef(uri: uri) != nil else {
                         throw XRPCError.invalidRequest(
                             "Could not locate record: \(uri.rawValue)", name: XRPCErrorName.recordNotFound)
@@ -59,7 +59,7 @@ extension ComAtprotoAdmin {
                 }
             }
         case .blob(let did, let cid):
-            if takedown != nil { try await services.blobs(of: did).updateTakedown(cid, takedownRef: takedownRef) }
+            if takedown != nil { try await blobs(did).updateTakedown(cid, takedownRef: takedownRef) }
         }
 
         var output: [String: LexValue] = ["subject": subjectValue]

@@ -1,14 +1,27 @@
 import ATCore
+import ActorStore
+import Foundation
 import Hummingbird
+import Sequencer
+import ServiceDB
 
 /// The `com.atproto.admin.*` methods served so far (admin Basic auth): subject status, that is takedowns of
 /// accounts, records and blobs, and account deactivation.
 ///
 /// The other admin methods are not served yet and answer `MethodNotImplemented`.
 struct ComAtprotoAdmin: Sendable {
-    let services: PDSServices
-
-    var auth: AuthVerifier { services.authVerifier }
+    /// Request authentication (admin Basic).
+    let auth: AuthVerifier
+    /// Accounts (takedown and deactivation of accounts).
+    let serviceDB: ServiceDB
+    /// The per-actor stores (takedowns of records and blobs).
+    let actorStore: ActorStore
+    /// The `#account` event of an account subject.
+    let sequencer: Sequencer
+    /// The blobs of an actor (blob takedowns move bytes to and from quarantine).
+    let blobs: @Sendable (DID) -> ActorBlobs
+    /// The wall clock (the reference of a takedown given without one).
+    let now: @Sendable () -> Date
 
     /// Registers this namespace's methods on the router.
     func register(on router: Router<some RequestContext>) {

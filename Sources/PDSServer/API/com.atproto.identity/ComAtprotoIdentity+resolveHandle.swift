@@ -1,7 +1,4 @@
-import ActorStore
 import ATCore
-import ATCrypto
-import Foundation
 import Hummingbird
 import Identity
 import ServiceDB
@@ -17,12 +14,12 @@ extension ComAtprotoIdentity {
     func resolveHandle(_ request: Request) async throws -> ResolveHandleOutput {
         let handle = try XRPCParameters(request).parseRequired("handle") { try Handle($0) }
         let notFound = XRPCError.invalidRequest("Unable to resolve handle", name: XRPCErrorName.handleNotFound)
-        let rules = HandleRules(serviceDomains: services.configuration.identity.serviceHandleDomains)
+        let rules = HandleRules(serviceDomains: serviceHandleDomains)
         if rules.isServiceHandle(handle) {
-            guard let account = try await services.serviceDB.account(handle: handle) else { throw notFound }
+            guard let account = try await serviceDB.account(handle: handle) else { throw notFound }
             return ResolveHandleOutput(did: account.did.rawValue)
         }
-        guard let did = await services.idResolver.handle.resolve(handle) else { throw notFound }
+        guard let did = await handleResolver.resolve(handle) else { throw notFound }
         return ResolveHandleOutput(did: did.rawValue)
     }
 }

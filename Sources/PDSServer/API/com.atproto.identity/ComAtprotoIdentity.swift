@@ -1,14 +1,15 @@
-import ActorStore
-import ATCore
-import ATCrypto
-import Foundation
 import Hummingbird
 import Identity
 import ServiceDB
 
 /// The `com.atproto.identity.*` methods served locally.
 struct ComAtprotoIdentity: Sendable {
-    let services: PDSServices
+    /// The handle domains served here (`PDS_SERVICE_HANDLE_DOMAINS`), whose handles come from the account database.
+    let serviceHandleDomains: [String]
+    /// Accounts (handles under the service domains).
+    let serviceDB: ServiceDB
+    /// Resolves other handles (DNS TXT and HTTPS well-known).
+    let handleResolver: HandleResolver
 
     /// Registers this namespace's methods on the router.
     func register(on router: Router<some RequestContext>) {

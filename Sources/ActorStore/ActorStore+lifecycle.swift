@@ -57,7 +57,7 @@ extension ActorStore {
     }
 
     /// Removes the actor: closes its handle (waiting for running work), forgets its key, and deletes its directory.
-    /// Its blobs are not here: the caller deletes them from the blobstore (`PDSServices.destroyActor`).
+    /// Its blobs are not here: the caller deletes them from the blobstore (`AccountProvisioner.destroyActor`).
     /// - Parameters:
     ///   - did: the actor.
     package func destroy(_ did: DID) async throws {

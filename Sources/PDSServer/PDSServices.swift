@@ -171,6 +171,9 @@ package final class PDSServices: Sendable {
         return services
     }
 
+    /// Where DID documents come from: the embedded directory in-process for did:plc, else the resolver.
+    package var didDocuments: DIDDocumentSource { authVerifier.keyResolver }
+
     /// The DID document of `did`: from the embedded directory in-process when it holds did:plc identities, else
     /// through the resolver (and its cache).
     /// - Parameters:

@@ -13,7 +13,16 @@ package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
     BasicRoutes(configuration: services.configuration, serviceDB: services.serviceDB).register(on: router)
     let identity = services.configuration.identity
     WellKnown(serviceHandleDomains: identity.serviceHandleDomains, serviceDB: services.serviceDB).register(on: router)
-    ComAtprotoServer(services: services).register(on: router)
+    ComAtprotoServer(
+        service: services.configuration.service, identity: identity, invites: services.configuration.invites,
+        auth: services.authVerifier, tokens: services.tokens, serviceDB: services.serviceDB,
+        actorStore: services.actorStore, sequencer: services.sequencer, didDocuments: services.didDocuments,
+        provisioner: AccountProvisioner(
+            actorStore: services.actorStore, serviceDB: services.serviceDB, blobstore: services.blobstore,
+            plcClient: services.plcClient, plcRotationKey: services.plcRotationKey,
+            didDocuments: services.didDocuments, publicURL: services.configuration.service.publicURL,
+            recoveryDIDKey: identity.recoveryDIDKey)
+    ).register(on: router)
     ComAtprotoIdentity(
         serviceHandleDomains: identity.serviceHandleDomains, serviceDB: services.serviceDB,
         handleResolver: services.idResolver.handle

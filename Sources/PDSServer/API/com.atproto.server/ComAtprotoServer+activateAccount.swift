@@ -1,11 +1,8 @@
-import ActorStore
 import ATCore
-import ATCrypto
-import Foundation
+import ActorStore
 import Hummingbird
-import Identity
-import ServiceDB
 import Sequencer
+import ServiceDB
 
 extension ComAtprotoServer {
     /// `com.atproto.server.activateAccount` (FULL): the DID document must point at this PDS with the account's
@@ -18,16 +15,16 @@ extension ComAtprotoServer {
             throw XRPCError.invalidRequest(
                 "DID document does not point to this PDS with the account's signing key", name: XRPCErrorName.invalidRequest)
         }
-        try await services.serviceDB.activateAccount(did: caller.did)
+        try await serviceDB.activateAccount(did: caller.did)
         let did = caller.did
-        let head = try await services.actorStore.read(did) { reader -> (cid: CID, block: [UInt8])? in
+        let head = try await actorStore.read(did) { reader -> (cid: CID, block: [UInt8])? in
             guard let root = try reader.repo.root(), let block = try reader.repo.storage.getBytes(root.cid) else {
                 return nil
             }
             return (root.cid, block)
         }
         guard let head else { throw XRPCError.internalServerError }
-        _ = try await services.sequencer.sequenceAccountActivation(
+        _ = try await sequencer.sequenceAccountActivation(
             did: did, handle: caller.account?.handle, commitCID: head.cid, commitBlock: head.block)
     }
 }

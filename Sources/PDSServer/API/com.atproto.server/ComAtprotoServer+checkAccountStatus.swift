@@ -1,7 +1,6 @@
-import ActorStore
 import ATCore
 import ATCrypto
-import Foundation
+import ActorStore
 import Hummingbird
 import Identity
 import ServiceDB
@@ -27,7 +26,7 @@ extension ComAtprotoServer {
             throw XRPCError.invalidRequest("Account not found", name: XRPCErrorName.accountNotFound)
         }
         let did = caller.did
-        let counts = try await services.actorStore.read(did) { reader in
+        let counts = try await actorStore.read(did) { reader in
             let root = try reader.repo.root()
             return (
                 commit: root?.cid.description ?? "", rev: root?.rev.rawValue ?? "",
@@ -44,9 +43,9 @@ extension ComAtprotoServer {
 
     /// Whether the DID document names this PDS as the endpoint and the account's key as `#atproto`.
     func isDIDDocumentValid(_ did: DID) async -> Bool {
-        guard let document = try? await services.didDocument(did, forceRefresh: true),
-            let keypair = try? await services.actorStore.keypair(did)
+        guard let document = try? await didDocuments.document(did, forceRefresh: true),
+            let keypair = try? await actorStore.keypair(did)
         else { return false }
-        return document.pdsEndpoint == configuration.service.publicURL && document.signingKey?.did == keypair.did
+        return document.pdsEndpoint == service.publicURL && document.signingKey?.did == keypair.did
     }
 }

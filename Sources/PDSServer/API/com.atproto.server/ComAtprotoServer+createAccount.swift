@@ -1,13 +1,13 @@
-import ActorStore
 import ATCore
 import ATCrypto
 import ATRepo
+import ActorStore
 import Foundation
 import Hummingbird
 import Identity
 import Logging
-import ServiceDB
 import Sequencer
+import ServiceDB
 
 extension ComAtprotoServer {
     /// Input of `com.atproto.server.createAccount`.
@@ -48,19 +48,19 @@ extension ComAtprotoServer {
         }
         guard password.count <= 256 else { throw XRPCError.invalidRequest("Password too long") }
         let inviteCode = input.inviteCode?.trimmingCharacters(in: .whitespaces)
-        if configuration.invites.required && (inviteCode ?? "").isEmpty {
+        if invites.required && (inviteCode ?? "").isEmpty {
             throw XRPCError.invalidRequest("No invite code provided", name: XRPCErrorName.invalidInviteCode)
         }
-        let handle = try HandleRules(serviceDomains: configuration.identity.serviceHandleDomains)
+        let handle = try HandleRules(serviceDomains: identity.serviceHandleDomains)
             .normalizeAndValidate(input.handle)
         if let recoveryKey = input.recoveryKey, (try? parseDIDKey(recoveryKey)) == nil {
             throw XRPCError.invalidRequest("Recovery key must be a did:key")
         }
-        if configuration.invites.required, let inviteCode { try await services.serviceDB.checkInviteCode(inviteCode) }
-        if try await services.serviceDB.account(handle: handle) != nil {
+        if invites.required, let inviteCode { try await serviceDB.checkInviteCode(inviteCode) }
+        if try await serviceDB.account(handle: handle) != nil {
             throw XRPCError.invalidRequest("Handle already taken: \(handle)", name: XRPCErrorName.handleNotAvailable)
         }
-        if try await services.serviceDB.account(email: email) != nil {
+        if try await serviceDB.account(email: email) != nil {
             throw XRPCError.invalidRequest("Email already taken: \(email)")
         }
 
@@ -73,33 +73,33 @@ extension ComAtprotoServer {
             guard serviceAuth.iss == did else {
                 throw XRPCError.authRequired("Auth is not for the requested did", name: XRPCErrorName.authenticationRequired)
             }
-            if try await services.serviceDB.account(did: did) != nil {
+            if try await serviceDB.account(did: did) != nil {
                 throw XRPCError.invalidRequest("Account already exists", name: XRPCErrorName.alreadyExists)
             }
             broughtDID = did
         }
 
-        let created = try await createIdentityAndRepo(
+        let created = try await provisioner.createIdentityAndRepo(
             handle: handle, broughtDID: broughtDID, recoveryKey: input.recoveryKey)
         let did = created.did
         do {
-            let access = try services.tokens.createAccessToken(did: did, scope: .access)
-            let refresh = try services.tokens.createRefreshToken(did: did)
+            let access = try tokens.createAccessToken(did: did, scope: .access)
+            let refresh = try tokens.createRefreshToken(did: did)
             let passwordScrypt = try await Password.offloaded { try Password.hash(password) }
-            try await services.serviceDB.createAccount(
+            try await serviceDB.createAccount(
                 .init(
                     did: did, handle: handle, email: email, passwordScrypt: passwordScrypt,
                     repoCID: created.repo.cid, repoRev: created.repo.rev,
-                    inviteCode: configuration.invites.required ? inviteCode : nil,
+                    inviteCode: invites.required ? inviteCode : nil,
                     deactivatedDeleteAfter: broughtDID == nil ? nil : Date().addingTimeInterval(3 * 24 * 3600)),
                 refreshToken: .init(id: refresh.id, expiresAt: refresh.expiresAt))
             if let keyName = created.reservedKeyName {
-                try? await services.actorStore.clearReservedKeypair(keyName, did: did)
+                try? await actorStore.clearReservedKeypair(keyName, did: did)
             }
             // `#identity`, `#account`, `#commit` and `#sync` in one transaction; none for an account created
             // deactivated (migration or bring-your-own DID), as the reference does.
             if broughtDID == nil {
-                _ = try await services.sequencer.sequenceAccountCreation(did: did, handle: handle, commit: created.repo)
+                _ = try await sequencer.sequenceAccountCreation(did: did, handle: handle, commit: created.repo)
             }
             return CreateAccountOutput(
                 handle: handle.rawValue, did: did.rawValue, didDoc: created.didDoc, accessJwt: access,
@@ -108,80 +108,8 @@ extension ComAtprotoServer {
             // Another request created this DID's account concurrently: its rows and store are not ours to undo.
             throw XRPCError.invalidRequest("Account already exists", name: XRPCErrorName.alreadyExists)
         } catch {
-            await rollBackAccountCreation(did: did, createdDID: broughtDID == nil, logger: logger)
+            await provisioner.rollBackAccountCreation(did: did, createdDID: broughtDID == nil, logger: logger)
             throw error
-        }
-    }
-
-    /// What the identity and repo steps produced.
-    struct CreatedIdentity {
-        var did: DID
-        var repo: CommitData
-        var didDoc: DIDDocument?
-        var reservedKeyName: DID?
-    }
-
-    /// Generates the signing key, creates the DID (genesis op) unless one was brought, the actor store and the
-    /// genesis repo; rolls these back if any step fails.
-    private func createIdentityAndRepo(handle: Handle, broughtDID: DID?, recoveryKey: String?) async throws
-        -> CreatedIdentity
-    {
-        var keypair = Secp256k1Keypair()
-        var reservedKeyName: DID?
-        if let broughtDID, let reserved = try await services.actorStore.reservedKeypair(broughtDID) {
-            keypair = reserved
-            reservedKeyName = broughtDID
-        }
-        let did: DID
-        var state: PLCState?
-        var operation: PLCOperation?
-        if let broughtDID {
-            did = broughtDID
-        } else {
-            var rotationKeys = [services.plcRotationKey.did]
-            if let recovery = configuration.identity.recoveryDIDKey { rotationKeys.insert(recovery, at: 0) }
-            if let recoveryKey { rotationKeys.insert(recoveryKey, at: 0) }
-            let genesisState = PLCState.atproto(
-                signingKey: keypair.did, handle: handle, pdsEndpoint: configuration.service.publicURL,
-                rotationKeys: rotationKeys)
-            let genesis = try PLCOperation.genesis(state: genesisState, signer: services.plcRotationKey)
-            did = genesis.did
-            state = genesisState
-            operation = genesis.operation
-        }
-
-        try await services.actorStore.create(did, keypair: keypair)
-        do {
-            let repo = try await services.createGenesisRepo(did: did, keypair: keypair)
-            // Last step that can fail here: once the DID exists, failures are rolled back by the caller.
-            if let operation { try await services.plcClient.sendOperation(did, operation) }
-            let didDoc: DIDDocument?
-            if let state {
-                didDoc = state.didDocument(did: did)
-                _ = try? await services.didDocument(did, forceRefresh: true)
-            } else {
-                didDoc = try? await services.didDocument(did, forceRefresh: true)
-            }
-            return CreatedIdentity(did: did, repo: repo, didDoc: didDoc, reservedKeyName: reservedKeyName)
-        } catch {
-            try? await services.destroyActor(did)
-            throw error
-        }
-    }
-
-    /// Undoes a partly created account: its rows, its PLC DID (tombstoned, only when this server created it) and
-    /// its actor store. Failures here are logged, not thrown: the original error is what the client sees.
-    private func rollBackAccountCreation(did: DID, createdDID: Bool, logger: Logger) async {
-        do { try await services.serviceDB.deleteAccount(did: did) } catch {
-            logger.error("Rollback: deleting account rows failed", metadata: ["atproto.did": "\(did)"])
-        }
-        if createdDID {
-            do { _ = try await services.plcClient.tombstone(did, signer: services.plcRotationKey) } catch {
-                logger.error("Rollback: tombstoning the DID failed", metadata: ["atproto.did": "\(did)"])
-            }
-        }
-        do { try await services.destroyActor(did) } catch {
-            logger.error("Rollback: destroying the actor store failed", metadata: ["atproto.did": "\(did)"])
         }
     }
 

@@ -1,9 +1,5 @@
-import ActorStore
-import ATCore
-import ATCrypto
 import Foundation
 import Hummingbird
-import Identity
 import ServiceDB
 
 extension ComAtprotoServer {
@@ -29,7 +25,7 @@ extension ComAtprotoServer {
         guard !name.isEmpty, name.count <= 100 else {
             throw XRPCError.invalidRequest("App password name must be 1 to 100 characters")
         }
-        let created = try await services.serviceDB.createAppPassword(
+        let created = try await serviceDB.createAppPassword(
             did: caller.did, name: name, privileged: input.privileged ?? false)
         return CreateAppPasswordOutput(
             name: created.record.name, password: created.password, createdAt: created.record.createdAt,

@@ -1,9 +1,5 @@
-import ActorStore
 import ATCore
-import ATCrypto
-import Foundation
 import Hummingbird
-import Identity
 import ServiceDB
 
 extension ComAtprotoServer {
@@ -24,8 +20,8 @@ extension ComAtprotoServer {
         let input = try await XRPCBody.decode(CreateInviteCodeInput.self, from: request)
         guard input.useCount >= 1 else { throw XRPCError.invalidRequest("useCount must be at least 1") }
         let forAccount = try Self.inviteAccount(input.forAccount)
-        let code = ServiceDB.generateInviteCode(hostname: configuration.service.hostname)
-        try await services.serviceDB.createInviteCodes(
+        let code = ServiceDB.generateInviteCode(hostname: service.hostname)
+        try await serviceDB.createInviteCodes(
             [(code, forAccount)], useCount: input.useCount, createdBy: "admin")
         return CreateInviteCodeOutput(code: code)
     }

@@ -1,9 +1,4 @@
-import ActorStore
-import ATCore
-import ATCrypto
-import Foundation
 import Hummingbird
-import Identity
 import ServiceDB
 
 extension ComAtprotoServer {
@@ -34,11 +29,11 @@ extension ComAtprotoServer {
         var output: [CreateInviteCodesOutput.AccountCodes] = []
         var rows: [(code: String, forAccount: String)] = []
         for account in accounts.isEmpty ? ["admin"] : accounts {
-            let codes = (0..<codeCount).map { _ in ServiceDB.generateInviteCode(hostname: configuration.service.hostname) }
+            let codes = (0..<codeCount).map { _ in ServiceDB.generateInviteCode(hostname: service.hostname) }
             rows += codes.map { ($0, account) }
             output.append(.init(account: account, codes: codes))
         }
-        try await services.serviceDB.createInviteCodes(rows, useCount: input.useCount, createdBy: "admin")
+        try await serviceDB.createInviteCodes(rows, useCount: input.useCount, createdBy: "admin")
         return CreateInviteCodesOutput(codes: output)
     }
 }

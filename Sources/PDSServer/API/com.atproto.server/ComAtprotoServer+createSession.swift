@@ -1,6 +1,4 @@
-import ActorStore
 import ATCore
-import ATCrypto
 import Foundation
 import Hummingbird
 import Identity
@@ -52,7 +50,7 @@ extension ComAtprotoServer {
         let invalid = XRPCError.authRequired("Invalid identifier or password")
         guard input.password.count <= 512 else { throw invalid }
         let identifier = input.identifier.trimmingCharacters(in: .whitespaces).lowercased()
-        guard let account = try await services.serviceDB.account(identifier: identifier),
+        guard let account = try await serviceDB.account(identifier: identifier),
             let stored = account.passwordScrypt
         else { throw invalid }
 
@@ -60,7 +58,7 @@ extension ComAtprotoServer {
         let password = input.password
         if try await !Password.offloaded({ try Password.verify(password, stored: stored) }) {
             guard ServiceDB.looksLikeAppPassword(input.password),
-                let found = try await services.serviceDB.verifyAppPassword(did: account.did, password: input.password)
+                let found = try await serviceDB.verifyAppPassword(did: account.did, password: input.password)
             else { throw invalid }
             appPassword = found
         }
@@ -72,11 +70,11 @@ extension ComAtprotoServer {
         let scope: SessionTokens.Scope =
             takendown ? .takendown
             : appPassword.map { $0.privileged ? .appPassPrivileged : .appPass } ?? .access
-        let access = try services.tokens.createAccessToken(did: account.did, scope: scope)
-        let refresh = try services.tokens.createRefreshToken(did: account.did)
+        let access = try tokens.createAccessToken(did: account.did, scope: scope)
+        let refresh = try tokens.createRefreshToken(did: account.did)
         // A taken-down session can not be refreshed: its refresh token is not stored.
         if !takendown {
-            try await services.serviceDB.storeRefreshToken(
+            try await serviceDB.storeRefreshToken(
                 .init(id: refresh.id, expiresAt: refresh.expiresAt, appPasswordName: appPassword?.name),
                 did: account.did)
         }
@@ -86,7 +84,7 @@ extension ComAtprotoServer {
     /// Builds a session output for `account` (with `didDoc` when `PDS_ENABLE_DID_DOC_WITH_SESSION`).
     func sessionOutput(account: AccountRecord, accessJwt: String, refreshJwt: String) async throws -> SessionOutput {
         let didDoc =
-            configuration.identity.enableDIDDocWithSession ? try? await services.didDocument(account.did) : nil
+            identity.enableDIDDocWithSession ? try? await didDocuments.document(account.did) : nil
         return SessionOutput(
             accessJwt: accessJwt, refreshJwt: refreshJwt, handle: (account.handle ?? Handle.invalid).rawValue,
             did: account.did.rawValue, didDoc: didDoc, email: account.email,

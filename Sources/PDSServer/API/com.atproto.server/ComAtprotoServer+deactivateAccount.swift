@@ -1,11 +1,7 @@
-import ActorStore
 import ATCore
-import ATCrypto
-import Foundation
 import Hummingbird
-import Identity
-import ServiceDB
 import Sequencer
+import ServiceDB
 
 extension ComAtprotoServer {
     /// Input of `com.atproto.server.deactivateAccount`.
@@ -23,7 +19,7 @@ extension ComAtprotoServer {
             guard let parsed = try? Datetime(raw) else { throw XRPCError.invalidRequest("Invalid deleteAfter") }
             deleteAfter = parsed
         }
-        try await services.serviceDB.deactivateAccount(did: caller.did, deleteAfter: deleteAfter?.date)
-        _ = try await services.sequencer.sequenceAccountStatus(did: caller.did, active: false, status: .deactivated)
+        try await serviceDB.deactivateAccount(did: caller.did, deleteAfter: deleteAfter?.date)
+        _ = try await sequencer.sequenceAccountStatus(did: caller.did, active: false, status: .deactivated)
     }
 }

@@ -1,15 +1,10 @@
-import ActorStore
-import ATCore
-import ATCrypto
-import Foundation
 import Hummingbird
-import Identity
 import ServiceDB
 
 extension ComAtprotoServer {
     /// `com.atproto.server.deleteSession`: revokes the presented refresh token (expired ones too).
     func deleteSession(_ request: Request) async throws {
         let presented = try auth.refresh(request, allowExpired: true)
-        try await services.serviceDB.deleteRefreshToken(id: presented.id)
+        try await serviceDB.deleteRefreshToken(id: presented.id)
     }
 }

@@ -22,16 +22,16 @@ extension ComAtprotoServer {
     /// `com.atproto.server.describeServer`: the server's DID, handle domains, invite policy and links.
     func describeServer() -> DescribeServerOutput {
         DescribeServerOutput(
-            did: configuration.service.did,
-            availableUserDomains: configuration.identity.serviceHandleDomains,
-            inviteCodeRequired: configuration.invites.required,
+            did: service.did,
+            availableUserDomains: identity.serviceHandleDomains,
+            inviteCodeRequired: invites.required,
             phoneVerificationRequired: false,
-            blobUploadLimit: configuration.service.blobUploadLimit,
+            blobUploadLimit: service.blobUploadLimit,
             links: .init(
-                privacyPolicy: configuration.service.privacyPolicyURL,
-                termsOfService: configuration.service.termsOfServiceURL
+                privacyPolicy: service.privacyPolicyURL,
+                termsOfService: service.termsOfServiceURL
             ),
-            contact: .init(email: configuration.service.contactEmailAddress)
+            contact: .init(email: service.contactEmailAddress)
         )
     }
 }

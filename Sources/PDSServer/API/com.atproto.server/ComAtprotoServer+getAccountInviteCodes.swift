@@ -1,9 +1,6 @@
-import ActorStore
 import ATCore
-import ATCrypto
 import Foundation
 import Hummingbird
-import Identity
 import ServiceDB
 
 extension ComAtprotoServer {
@@ -38,22 +35,22 @@ extension ComAtprotoServer {
         let params = XRPCParameters(request)
         let includeUsed = try params.boolean("includeUsed") ?? true
         let createAvailable = try params.boolean("createAvailable") ?? true
-        var codes = try await services.serviceDB.inviteCodes(forAccount: caller.did.rawValue)
+        var codes = try await serviceDB.inviteCodes(forAccount: caller.did.rawValue)
 
-        if createAvailable, let interval = configuration.invites.interval, let account = caller.account,
+        if createAvailable, let interval = invites.interval, let account = caller.account,
             !account.invitesDisabled, let created = (try? Datetime(account.createdAt))?.date
         {
-            let start = max(created.timeIntervalSince1970 * 1000, Double(configuration.invites.epoch))
+            let start = max(created.timeIntervalSince1970 * 1000, Double(invites.epoch))
             let earned = max(0, Int((Date().timeIntervalSince1970 * 1000 - start) / Double(interval)))
             let open = codes.filter { !$0.disabled && $0.uses.count < $0.available }.count
             let toCreate = min(earned - codes.count, Self.maxOpenInviteCodes - open)
             if toCreate > 0 {
                 let new = (0..<toCreate).map { _ in
-                    (code: ServiceDB.generateInviteCode(hostname: configuration.service.hostname),
+                    (code: ServiceDB.generateInviteCode(hostname: service.hostname),
                      forAccount: caller.did.rawValue)
                 }
-                try await services.serviceDB.createInviteCodes(new, useCount: 1, createdBy: caller.did.rawValue)
-                codes = try await services.serviceDB.inviteCodes(forAccount: caller.did.rawValue)
+                try await serviceDB.createInviteCodes(new, useCount: 1, createdBy: caller.did.rawValue)
+                codes = try await serviceDB.inviteCodes(forAccount: caller.did.rawValue)
             }
         }
         if !includeUsed { codes = codes.filter { $0.uses.count < $0.available } }

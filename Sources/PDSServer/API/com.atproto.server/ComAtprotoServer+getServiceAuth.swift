@@ -1,10 +1,7 @@
-import ActorStore
 import ATCore
-import ATCrypto
+import ActorStore
 import Foundation
 import Hummingbird
-import Identity
-import ServiceDB
 
 extension ComAtprotoServer {
     /// Output of `com.atproto.server.getServiceAuth`.
@@ -80,7 +77,7 @@ extension ComAtprotoServer {
         let claims = JWTClaims(
             aud: aud, iss: caller.did.rawValue, iat: now, exp: exp,
             jti: random.map { String(format: "%02x", $0) }.joined(), lxm: lxm)
-        let keypair = try await services.actorStore.keypair(caller.did)
+        let keypair = try await actorStore.keypair(caller.did)
         return GetServiceAuthOutput(token: try JWT.sign(claims: claims, keypair: keypair))
     }
 }

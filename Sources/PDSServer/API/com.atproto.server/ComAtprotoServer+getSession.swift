@@ -1,7 +1,4 @@
-import ActorStore
 import ATCore
-import ATCrypto
-import Foundation
 import Hummingbird
 import Identity
 import ServiceDB
@@ -27,7 +24,7 @@ extension ComAtprotoServer {
             throw XRPCError.invalidRequest("Could not find user info for account: \(caller.did)")
         }
         let didDoc =
-            configuration.identity.enableDIDDocWithSession ? try? await services.didDocument(account.did) : nil
+            identity.enableDIDDocWithSession ? try? await didDocuments.document(account.did) : nil
         return GetSessionOutput(
             handle: (account.handle ?? Handle.invalid).rawValue, did: account.did.rawValue, email: account.email,
             emailConfirmed: account.email == nil ? nil : account.emailConfirmedAt != nil, didDoc: didDoc,

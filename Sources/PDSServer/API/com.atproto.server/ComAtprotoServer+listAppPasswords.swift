@@ -1,9 +1,4 @@
-import ActorStore
-import ATCore
-import ATCrypto
-import Foundation
 import Hummingbird
-import Identity
 import ServiceDB
 
 extension ComAtprotoServer {
@@ -20,7 +15,7 @@ extension ComAtprotoServer {
     /// `com.atproto.server.listAppPasswords` (STD).
     func listAppPasswords(_ request: Request) async throws -> ListAppPasswordsOutput {
         let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard)
-        let records = try await services.serviceDB.listAppPasswords(did: caller.did)
+        let records = try await serviceDB.listAppPasswords(did: caller.did)
         return ListAppPasswordsOutput(
             passwords: records.map { .init(name: $0.name, createdAt: $0.createdAt, privileged: $0.privileged) })
     }

@@ -1,9 +1,5 @@
-import ActorStore
-import ATCore
-import ATCrypto
 import Foundation
 import Hummingbird
-import Identity
 import ServiceDB
 
 extension ComAtprotoServer {
@@ -11,7 +7,7 @@ extension ComAtprotoServer {
     /// yields the same successor) and issues a new access token with the session's scope.
     func refreshSession(_ request: Request) async throws -> SessionOutput {
         let presented = try auth.refresh(request)
-        guard let account = try await services.serviceDB.account(did: presented.did) else {
+        guard let account = try await serviceDB.account(did: presented.did) else {
             throw XRPCError.invalidRequest("Could not find user info for account: \(presented.did)")
         }
         if account.takedownRef != nil {
@@ -19,20 +15,20 @@ extension ComAtprotoServer {
         }
         let expiresAt = Date().addingTimeInterval(SessionTokens.refreshLifetime)
         guard
-            let rotated = try await services.serviceDB.rotateRefreshToken(
+            let rotated = try await serviceDB.rotateRefreshToken(
                 id: presented.id, newID: SessionTokens.newRefreshTokenID(), newExpiresAt: expiresAt)
         else { throw XRPCError.invalidRequest("Token has been revoked", name: XRPCErrorName.expiredToken) }
 
         var scope = SessionTokens.Scope.access
         if let name = rotated.appPasswordName {
-            let passwords = try await services.serviceDB.listAppPasswords(did: account.did)
+            let passwords = try await serviceDB.listAppPasswords(did: account.did)
             guard let appPassword = passwords.first(where: { $0.name == name }) else {
                 throw XRPCError.invalidRequest("Token has been revoked", name: XRPCErrorName.expiredToken)
             }
             scope = appPassword.privileged ? .appPassPrivileged : .appPass
         }
-        let access = try services.tokens.createAccessToken(did: account.did, scope: scope)
-        let refresh = try services.tokens.createRefreshToken(did: account.did, id: rotated.nextID)
+        let access = try tokens.createAccessToken(did: account.did, scope: scope)
+        let refresh = try tokens.createRefreshToken(did: account.did, id: rotated.nextID)
         return try await sessionOutput(account: account, accessJwt: access, refreshJwt: refresh.token)
     }
 }

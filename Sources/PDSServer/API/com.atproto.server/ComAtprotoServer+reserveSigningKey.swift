@@ -1,10 +1,7 @@
-import ActorStore
 import ATCore
 import ATCrypto
-import Foundation
+import ActorStore
 import Hummingbird
-import Identity
-import ServiceDB
 
 extension ComAtprotoServer {
     /// Input of `com.atproto.server.reserveSigningKey`.
@@ -26,8 +23,8 @@ extension ComAtprotoServer {
             guard let parsed = try? DID(raw) else { throw XRPCError.invalidRequest("Invalid DID: \(raw)") }
             did = parsed
         }
-        let name = try await services.actorStore.reserveKeypair(for: did)
-        guard let keypair = try await services.actorStore.reservedKeypair(name) else {
+        let name = try await actorStore.reserveKeypair(for: did)
+        guard let keypair = try await actorStore.reservedKeypair(name) else {
             throw XRPCError.internalServerError
         }
         return ReserveSigningKeyOutput(signingKey: keypair.did)

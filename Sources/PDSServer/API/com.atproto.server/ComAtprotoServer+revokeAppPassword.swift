@@ -1,9 +1,4 @@
-import ActorStore
-import ATCore
-import ATCrypto
-import Foundation
 import Hummingbird
-import Identity
 import ServiceDB
 
 extension ComAtprotoServer {
@@ -16,6 +11,6 @@ extension ComAtprotoServer {
     func revokeAppPassword(_ request: Request) async throws {
         let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard)
         let input = try await XRPCBody.decode(RevokeAppPasswordInput.self, from: request)
-        try await services.serviceDB.revokeAppPassword(did: caller.did, name: input.name)
+        try await serviceDB.revokeAppPassword(did: caller.did, name: input.name)
     }
 }

@@ -1,11 +1,30 @@
+import ActorStore
 import Hummingbird
+import Sequencer
+import ServiceDB
 
 /// The `com.atproto.server.*` methods.
 struct ComAtprotoServer: Sendable {
-    let services: PDSServices
-
-    var configuration: PDSConfiguration { services.configuration }
-    var auth: AuthVerifier { services.authVerifier }
+    /// `PDS_HOSTNAME`, `PDS_SERVICE_DID`, the public URL, the upload limit and the links of `describeServer`.
+    let service: PDSConfiguration.Service
+    /// The service handle domains and `PDS_ENABLE_DID_DOC_WITH_SESSION`.
+    let identity: PDSConfiguration.Identity
+    /// The invite code policy (`PDS_INVITE_*`).
+    let invites: PDSConfiguration.Invites
+    /// Request authentication.
+    let auth: AuthVerifier
+    /// Access and refresh JWTs (sessions).
+    let tokens: SessionTokens
+    /// Accounts, sessions, app passwords and invite codes.
+    let serviceDB: ServiceDB
+    /// The per-actor stores (account status, activation, signing keys).
+    let actorStore: ActorStore
+    /// The `#account`, `#identity` and `#sync` events of account creation, activation and deactivation.
+    let sequencer: Sequencer
+    /// DID documents (sessions, account status).
+    let didDocuments: DIDDocumentSource
+    /// Creates the DID, actor store and genesis repo of a new account, and undoes them (`createAccount`).
+    let provisioner: AccountProvisioner
 
     /// Registers this namespace's methods on the router.
     func register(on router: Router<some RequestContext>) {

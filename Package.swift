@@ -165,7 +165,7 @@ let package = Package(
         .target(
             name: "PDSTestSupport",
             dependencies: [
-                "PDSServer", "TestFixtures", "BlobStoreTestSupport",
+                "PDSServer", "Sequencer", "TestFixtures", "BlobStoreTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

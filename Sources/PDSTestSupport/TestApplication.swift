@@ -47,6 +47,26 @@ package enum TestApplication {
         try await make(services: try services(environment, dataDirectory: dataDirectory))
     }
 
+    /// Runs `body` against a fresh server (in a temporary data directory, `.router` transport) with one account.
+    /// - Parameters:
+    ///   - environment: extra `PDS_*` variables.
+    ///   - handle: the account's handle.
+    ///   - now: the server's wall clock.
+    ///   - body: the test, given the data directory, the services, a client and the account's session.
+    package static func withAccount(
+        _ environment: [String: String] = [:], handle: String = "alice.test",
+        now: @escaping @Sendable () -> Date = Date.init,
+        _ body: @escaping @Sendable (URL, PDSServices, XRPCTestClient, XRPCSession) async throws -> Void
+    ) async throws {
+        try await withTemporaryDirectory { dir in
+            let services = try Self.services(environment, dataDirectory: dir, now: now)
+            try await make(services: services).test(.router) { client in
+                let xrpc = XRPCTestClient(client)
+                try await body(dir, services, xrpc, try await xrpc.createAccount(handle: handle))
+            }
+        }
+    }
+
     static var quietLogger: Logger {
         var logger = Logger(label: "pds-test")
         logger.logLevel = .warning

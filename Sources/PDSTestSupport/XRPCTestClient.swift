@@ -17,6 +17,18 @@ package struct XRPCReply: Sendable {
         (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]) ?? [:]
     }
 
+    /// The body as a JSON object.
+    /// - Throws: ``XRPCTestClient/UnexpectedReply`` when the body is not a JSON object.
+    package func jsonObject() throws -> [String: Any] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
+            throw XRPCTestClient.UnexpectedReply(reply: self)
+        }
+        return object
+    }
+
+    /// The body as UTF-8 text (for failure messages).
+    package var text: String { String(decoding: body, as: UTF8.self) }
+
     /// The XRPC error name, for an error reply.
     package var error: String? { json["error"] as? String }
 
@@ -70,21 +82,40 @@ package struct XRPCTestClient: Sendable {
     /// A client over `client`.
     package init(_ client: any TestClientProtocol) { self.client = client }
 
-    /// Calls `nsid`: a GET with `query` when there is no `json`, else a POST of `json`.
+    /// Calls `nsid` with JSON in and out: a GET with `query` when there is no `json`, else a POST of `json`.
     /// - Parameters:
     ///   - nsid: the method.
+    ///   - method: the HTTP method, when not the one `json` implies (a POST without a body).
     ///   - token: a Bearer access token.
+    ///   - headers: more headers (they replace the defaults: `content-type: application/json` and the token).
     ///   - query: the query string, without `?`.
     ///   - json: the procedure input.
     package func call(
-        _ nsid: String, token: String? = nil, query: String = "", json: [String: any Sendable]? = nil
+        _ nsid: String, method: HTTPRequest.Method? = nil, token: String? = nil, headers: HTTPFields = [:],
+        query: String = "", json: [String: Any]? = nil
     ) async throws -> XRPCReply {
-        var headers: HTTPFields = [.contentType: "application/json"]
-        if let token { headers[.authorization] = "Bearer \(token)" }
-        let body = try json.map { ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: $0)) }
-        return try await client.execute(
-            uri: "/xrpc/\(nsid)\(query.isEmpty ? "" : "?" + query)", method: json == nil ? .get : .post,
-            headers: headers, body: body
+        var fields: HTTPFields = [.contentType: "application/json"]
+        if let token { fields[.authorization] = "Bearer \(token)" }
+        for field in headers { fields[field.name] = field.value }
+        let body = try json.map { [UInt8](try JSONSerialization.data(withJSONObject: $0)) }
+        return try await send(
+            nsid, method: method ?? (json == nil ? .get : .post), headers: fields, query: query, body: body)
+    }
+
+    /// Sends a request to `nsid` as given: only `headers`, and `body` as it is.
+    /// - Parameters:
+    ///   - nsid: the method.
+    ///   - method: the HTTP method.
+    ///   - headers: the request headers.
+    ///   - query: the query string, without `?`.
+    ///   - body: the request body.
+    package func send(
+        _ nsid: String, method: HTTPRequest.Method, headers: HTTPFields = [:], query: String = "",
+        body: [UInt8]? = nil
+    ) async throws -> XRPCReply {
+        try await client.execute(
+            uri: "/xrpc/\(nsid)\(query.isEmpty ? "" : "?" + query)", method: method, headers: headers,
+            body: body.map { ByteBuffer(bytes: $0) }
         ) { response in
             XRPCReply(status: response.status, headers: response.headers, body: Array(response.body.readableBytesView))
         }
@@ -101,7 +132,7 @@ package struct XRPCTestClient: Sendable {
 
     /// `com.atproto.repo.createRecord` of `record` in `collection` by `session`'s account.
     package func createRecord(
-        _ session: XRPCSession, collection: String = "app.bsky.feed.post", record: [String: any Sendable]
+        _ session: XRPCSession, collection: String = "app.bsky.feed.post", record: [String: Any]
     ) async throws -> XRPCReply {
         try await call(
             "com.atproto.repo.createRecord", token: session.accessJwt,
@@ -109,7 +140,7 @@ package struct XRPCTestClient: Sendable {
     }
 
     /// A post record.
-    package static func post(_ text: String) -> [String: any Sendable] {
+    package static func post(_ text: String) -> [String: Any] {
         ["$type": "app.bsky.feed.post", "text": text, "createdAt": "2024-01-01T00:00:00.000Z"]
     }
 
@@ -117,6 +148,6 @@ package struct XRPCTestClient: Sendable {
     package struct UnexpectedReply: Error, CustomStringConvertible {
         /// The reply.
         package let reply: XRPCReply
-        package var description: String { "\(reply.status): \(String(decoding: reply.body, as: UTF8.self))" }
+        package var description: String { "\(reply.status): \(reply.text)" }
     }
 }

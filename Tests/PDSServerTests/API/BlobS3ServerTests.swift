@@ -2,7 +2,6 @@ import ATCore
 import BlobStore
 import Foundation
 import HTTPTypes
-import Hummingbird
 import HummingbirdTesting
 import PDSTestSupport
 import Testing
@@ -12,9 +11,6 @@ import Testing
 /// The blob path end to end with the S3 blobstore against a real S3-compatible server (`moto_server`, a bucket per
 /// test). These fail (never skip) when `moto_server` is missing: run `./scripts/setup.sh --test`.
 @Suite struct BlobS3ServerTests {
-    typealias B = BlobTestClient
-    typealias R = ComAtprotoRepoTests
-
     @Test func uploadClaimServeRangeDeleteAndCollect() async throws {
         try await withTemporaryDirectory { dir in
             let clock = TestWallClock(Date())
@@ -22,48 +18,49 @@ import Testing
             environment["PDS_BLOB_UPLOAD_LIMIT"] = "100000"
             let services = try TestApplication.services(environment, dataDirectory: dir, now: clock.function)
             try await TestApplication.make(services: services).test(.router) { client in
-                let alice = try await R.account(client, handle: "alice.test")
+                let xrpc = XRPCTestClient(client)
+                let alice = try await xrpc.createAccount(handle: "alice.test")
                 let did = try DID(alice.did)
                 let store = services.blobstore(did)
                 #expect(store is S3BlobStore)
 
-                let bytes = B.png(60_000)
-                let blob = try await B.uploaded(client, token: alice.access, bytes)
-                let cid = try CID(try B.cid(blob))
+                let bytes = pngBytes(60_000)
+                let blob = try await xrpc.uploadedBlob(bytes, token: alice.accessJwt)
+                let cid = try CID(blob.cid)
                 #expect(try await store.listTemp(olderThan: .distantFuture).count == 1)
-                let created = try await B.createPost(client, alice, images: [blob])
+                let created = try await xrpc.createPost(alice, images: [blob])
                 #expect(created.status == .ok, "\(created.json)")
                 #expect(try await store.listTemp(olderThan: .distantFuture).isEmpty)
                 #expect(try await store.hasStored(cid))
 
-                let fetched = try await B.getBlob(client, did: alice.did, cid: cid.description)
+                let fetched = try await xrpc.getBlob(did: alice.did, cid: cid.description)
                 #expect(fetched.status == .ok)
                 #expect(fetched.body == bytes)
                 #expect(fetched.headers[.contentType] == "image/png")
-                let range = try await B.getBlob(
-                    client, did: alice.did, cid: cid.description, headers: [.range: "bytes=100-199"])
+                let range = try await xrpc.getBlob(
+                    did: alice.did, cid: cid.description, headers: [.range: "bytes=100-199"])
                 #expect(range.status == .partialContent)
                 #expect(range.body == Array(bytes[100..<200]))
                 #expect(range.headers[.contentRange] == "bytes 100-199/60000")
 
                 // Over the limit: refused, nothing left in the bucket.
-                let tooLarge = try await B.upload(client, token: alice.access, B.png(100_001))
+                let tooLarge = try await xrpc.uploadBlob(pngBytes(100_001), token: alice.accessJwt)
                 #expect(tooLarge.error == "BlobTooLarge")
                 #expect(try await store.listTemp(olderThan: .distantFuture).isEmpty)
 
                 #expect(
-                    try await B.deleteRecord(client, alice, uri: try #require(created.json["uri"] as? String))
+                    try await xrpc.deleteRecord(alice, uri: try #require(created.json["uri"] as? String))
                         .status == .ok)
                 #expect(try await !store.hasStored(cid))
-                #expect(try await B.getBlob(client, did: alice.did, cid: cid.description).error == "BlobNotFound")
+                #expect(try await xrpc.getBlob(did: alice.did, cid: cid.description).error == "BlobNotFound")
 
                 // An unclaimed upload is collected once older than the grace period.
-                let unclaimed = try await B.uploaded(client, token: alice.access, B.png(500, seed: 7))
+                let unclaimed = try await xrpc.uploadedBlob(pngBytes(500, seed: 7), token: alice.accessJwt)
                 clock.advance(by: .seconds(25 * 3600))
                 let report = await services.blobTempCollector.sweep()
                 #expect(report == .init(actors: 1, expiredUploads: 1, orphanedUploads: 0))
                 #expect(try await store.listTemp(olderThan: .distantFuture).isEmpty)
-                #expect(try await B.createPost(client, alice, images: [unclaimed]).error == "BlobNotFound")
+                #expect(try await xrpc.createPost(alice, images: [unclaimed]).error == "BlobNotFound")
             }
         }
     }

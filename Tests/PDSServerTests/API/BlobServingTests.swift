@@ -1,9 +1,6 @@
 import ATCore
 import ActorStore
-import Foundation
 import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
 import PDSTestSupport
 import Sequencer
 import ServiceDB
@@ -14,49 +11,30 @@ import Testing
 /// Serving blobs: `sync.getBlob` ranges, `sync.listBlobs`, `repo.listMissingBlobs`, and takedowns through
 /// `admin.updateSubjectStatus` / `getSubjectStatus`.
 @Suite struct BlobServingTests {
-    typealias B = BlobTestClient
-    typealias R = ComAtprotoRepoTests
-
     /// Uploads `bytes` and posts them: the CID of a claimed blob.
-    static func claimedBlob(_ client: some TestClientProtocol, _ account: R.Account, _ bytes: [UInt8]) async throws
-        -> String
-    {
-        let blob = try await B.uploaded(client, token: account.access, bytes)
-        let created = try await B.createPost(client, account, images: [blob])
+    static func claimedBlob(_ xrpc: XRPCTestClient, _ account: XRPCSession, _ bytes: [UInt8]) async throws -> String {
+        let blob = try await xrpc.uploadedBlob(bytes, token: account.accessJwt)
+        let created = try await xrpc.createPost(account, images: [blob])
         #expect(created.status == .ok, "\(created.json)")
-        return try B.cid(blob)
+        return blob.cid
     }
 
-    static func admin(_ services: PDSServices) throws -> HTTPFields {
-        let password = try services.configuration.resolvingSecrets().adminPassword
-        return [
-            .contentType: "application/json",
-            .authorization: "Basic " + Data("admin:\(password)".utf8).base64EncodedString(),
-        ]
-    }
-
+    /// `com.atproto.admin.<method>` with the admin's Basic credentials.
     static func admin(
-        _ client: some TestClientProtocol, _ services: PDSServices, _ method: String, body: [String: Any]? = nil,
+        _ xrpc: XRPCTestClient, _ services: PDSServices, _ method: String, json: [String: Any]? = nil,
         query: String = ""
-    ) async throws -> R.Reply {
-        try await client.execute(
-            uri: "/xrpc/com.atproto.admin.\(method)\(query.isEmpty ? "" : "?" + query)",
-            method: body == nil ? .get : .post, headers: try admin(services),
-            body: try body.map { try ComAtprotoServerTests.body($0) }
-        ) { response in
-            let json =
-                (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
-                ?? [:]
-            return R.Reply(status: response.status, json: json)
-        }
+    ) async throws -> XRPCReply {
+        try await xrpc.call(
+            "com.atproto.admin.\(method)", headers: [.authorization: try services.adminAuthorization()], query: query,
+            json: json)
     }
 
     @Test func rangeRequestsArePartialContent() async throws {
-        try await B.withAlice { dir, services, client, alice in
-            let bytes = B.png(10_000)
-            let cid = try await Self.claimedBlob(client, alice, bytes)
-            func get(_ range: String) async throws -> B.Raw {
-                try await B.getBlob(client, did: alice.did, cid: cid, headers: [.range: range])
+        try await TestApplication.withAccount { dir, services, xrpc, alice in
+            let bytes = pngBytes(10_000)
+            let cid = try await Self.claimedBlob(xrpc, alice, bytes)
+            func get(_ range: String) async throws -> XRPCReply {
+                try await xrpc.getBlob(did: alice.did, cid: cid, headers: [.range: range])
             }
 
             let head = try await get("bytes=0-99")
@@ -79,34 +57,35 @@ import Testing
             let malformed = try await get("bytes=abc")
             #expect(malformed.status == .ok)
             #expect(malformed.body == bytes)
-            let whole = try await B.getBlob(client, did: alice.did, cid: cid)
+            let whole = try await xrpc.getBlob(did: alice.did, cid: cid)
             #expect(whole.headers[.acceptRanges] == "bytes")
         }
     }
 
     @Test func getBlobChecksTheRepo() async throws {
-        try await B.withAlice { dir, services, client, alice in
-            let cid = try await Self.claimedBlob(client, alice, B.png(500))
-            let unknownRepo = try await B.getBlob(client, did: "did:plc:unknownunknownunknown", cid: cid)
+        try await TestApplication.withAccount { dir, services, xrpc, alice in
+            let cid = try await Self.claimedBlob(xrpc, alice, pngBytes(500))
+            let unknownRepo = try await xrpc.getBlob(did: "did:plc:unknownunknownunknown", cid: cid)
             #expect(unknownRepo.error == "RepoNotFound")
-            let badCID = try await B.getBlob(client, did: alice.did, cid: "nope")
+            let badCID = try await xrpc.getBlob(did: alice.did, cid: "nope")
             #expect(badCID.status == .badRequest)
 
             // A deactivated repo: hidden from others, served to its owner.
             try await services.serviceDB.deactivateAccount(did: try DID(alice.did), deleteAfter: nil)
-            let hidden = try await B.getBlob(client, did: alice.did, cid: cid)
+            let hidden = try await xrpc.getBlob(did: alice.did, cid: cid)
             #expect(hidden.error == "RepoDeactivated")
-            let owner = try await B.getBlob(
-                client, did: alice.did, cid: cid, headers: [.authorization: "Bearer \(alice.access)"])
+            let owner = try await xrpc.getBlob(
+                did: alice.did, cid: cid, headers: [.authorization: "Bearer \(alice.accessJwt)"])
             #expect(owner.status == .ok)
         }
     }
 
     @Test func listMissingBlobsPagesAndAnUploadFillsTheGap() async throws {
-        try await B.withAlice { dir, services, client, alice in
+        try await TestApplication.withAccount { dir, services, xrpc, alice in
+            let files = DiskBlobFiles(dir)
             let did = try DID(alice.did)
             // Records referencing blobs never uploaded, as after importing a repo.
-            let payloads = (1...3).map { B.png(200, seed: UInt8($0)) }
+            let payloads = (1...3).map { pngBytes(200, seed: UInt8($0)) }
             let cids = payloads.map { CID.raw(hashing: $0) }
             let uris = try (1...2).map {
                 ATURI(did: did, collection: try NSID("app.bsky.feed.post"), rkey: try RecordKey("r\($0)"))
@@ -117,74 +96,75 @@ import Testing
             }
             let sorted = cids.map(\.description).sorted()
 
-            let unauthenticated = try await R.call(client, "listMissingBlobs")
+            let unauthenticated = try await xrpc.call("com.atproto.repo.listMissingBlobs")
             #expect(unauthenticated.status == .unauthorized)
-            let first = try await R.call(client, "listMissingBlobs", token: alice.access, query: "limit=2")
+            let first = try await xrpc.call(
+                "com.atproto.repo.listMissingBlobs", token: alice.accessJwt, query: "limit=2")
             #expect(first.status == .ok, "\(first.json)")
             let firstBlobs = try #require(first.json["blobs"] as? [[String: Any]])
             #expect(firstBlobs.map { $0["cid"] as? String } == Array(sorted.prefix(2)))
             #expect(firstBlobs.allSatisfy { ($0["recordUri"] as? String)?.hasPrefix("at://\(alice.did)/") == true })
             let cursor = try #require(first.json["cursor"] as? String)
-            let second = try await R.call(
-                client, "listMissingBlobs", token: alice.access, query: "limit=2&cursor=\(cursor)")
+            let second = try await xrpc.call(
+                "com.atproto.repo.listMissingBlobs", token: alice.accessJwt, query: "limit=2&cursor=\(cursor)")
             #expect((second.json["blobs"] as? [[String: Any]])?.map { $0["cid"] as? String } == [sorted[2]])
             #expect(second.json["cursor"] == nil)
 
             // Uploading a referenced blob makes it permanent at once.
-            let blob = try await B.uploaded(client, token: alice.access, payloads[0])
-            #expect(try B.cid(blob) == cids[0].description)
-            #expect(try await B.getBlob(client, did: alice.did, cid: cids[0].description).body == payloads[0])
-            #expect(B.tempFiles(dir, did: alice.did).isEmpty)
-            let after = try await R.call(client, "listMissingBlobs", token: alice.access)
+            let blob = try await xrpc.uploadedBlob(payloads[0], token: alice.accessJwt)
+            #expect(blob.cid == cids[0].description)
+            #expect(try await xrpc.getBlob(did: alice.did, cid: cids[0].description).body == payloads[0])
+            #expect(files.tempUploads(did: alice.did).isEmpty)
+            let after = try await xrpc.call("com.atproto.repo.listMissingBlobs", token: alice.accessJwt)
             #expect((after.json["blobs"] as? [[String: Any]])?.count == 2)
         }
     }
 
     @Test func listBlobsFollowsRecordsAndSince() async throws {
-        try await B.withAlice { dir, services, client, alice in
-            let first = try await Self.claimedBlob(client, alice, B.png(300, seed: 1))
-            let rev = try await client.execute(
-                uri: "/xrpc/com.atproto.sync.getLatestCommit?did=\(alice.did)", method: .get
-            ) { try ComAtprotoServerTests.json($0.body)["rev"] as? String }
-            let blob = try await B.uploaded(client, token: alice.access, B.png(300, seed: 2))
-            #expect(try await B.createPost(client, alice, images: [blob]).status == .ok)
+        try await TestApplication.withAccount { dir, services, xrpc, alice in
+            let first = try await Self.claimedBlob(xrpc, alice, pngBytes(300, seed: 1))
+            let rev =
+                try await xrpc.call("com.atproto.sync.getLatestCommit", query: "did=\(alice.did)").jsonObject()["rev"]
+                as? String
+            let blob = try await xrpc.uploadedBlob(pngBytes(300, seed: 2), token: alice.accessJwt)
+            #expect(try await xrpc.createPost(alice, images: [blob]).status == .ok)
             func list(_ query: String) async throws -> [String] {
-                try await client.execute(
-                    uri: "/xrpc/com.atproto.sync.listBlobs?did=\(alice.did)\(query)", method: .get
-                ) { try ComAtprotoServerTests.json($0.body)["cids"] as? [String] ?? [] }
+                try await xrpc.call("com.atproto.sync.listBlobs", query: "did=\(alice.did)\(query)").jsonObject()[
+                    "cids"]
+                    as? [String] ?? []
             }
-            #expect(try await list("") == [first, try B.cid(blob)].sorted())
-            #expect(try await list("&since=\(try #require(rev))") == [try B.cid(blob)])
+            #expect(try await list("") == [first, blob.cid].sorted())
+            #expect(try await list("&since=\(try #require(rev))") == [blob.cid])
         }
     }
 
     @Test func blobTakedownHidesTheBlobAndReversalRestoresIt() async throws {
-        try await B.withAlice { dir, services, client, alice in
-            let bytes = B.png(2000)
-            let cid = try await Self.claimedBlob(client, alice, bytes)
+        try await TestApplication.withAccount { dir, services, xrpc, alice in
+            let files = DiskBlobFiles(dir)
+            let bytes = pngBytes(2000)
+            let cid = try await Self.claimedBlob(xrpc, alice, bytes)
             let subject: [String: Any] = [
                 "$type": "com.atproto.admin.defs#repoBlobRef", "did": alice.did, "cid": cid,
             ]
 
-            let notAdmin = try await client.execute(
-                uri: "/xrpc/com.atproto.admin.updateSubjectStatus", method: .post,
-                headers: ComAtprotoServerTests.bearer(alice.access),
-                body: try ComAtprotoServerTests.body(["subject": subject, "takedown": ["applied": true]])
-            ) { $0.status }
+            let notAdmin = try await xrpc.call(
+                "com.atproto.admin.updateSubjectStatus", token: alice.accessJwt,
+                json: ["subject": subject, "takedown": ["applied": true]]
+            ).status
             #expect(notAdmin == .unauthorized)
 
             let applied = try await Self.admin(
-                client, services, "updateSubjectStatus",
-                body: ["subject": subject, "takedown": ["applied": true, "ref": "mod-1"]])
+                xrpc, services, "updateSubjectStatus",
+                json: ["subject": subject, "takedown": ["applied": true, "ref": "mod-1"]])
             #expect(applied.status == .ok, "\(applied.json)")
             #expect((applied.json["takedown"] as? [String: Any])?["ref"] as? String == "mod-1")
-            let hidden = try await B.getBlob(client, did: alice.did, cid: cid)
+            let hidden = try await xrpc.getBlob(did: alice.did, cid: cid)
             #expect(hidden.status == .badRequest)
             #expect(hidden.error == "BlobNotFound")
-            #expect(!B.exists(B.permanentFile(dir, did: alice.did, cid: cid)))
-            #expect(B.exists(B.quarantineFile(dir, did: alice.did, cid: cid)))
+            #expect(!files.hasPermanent(did: alice.did, cid: cid))
+            #expect(files.hasQuarantined(did: alice.did, cid: cid))
             let status = try await Self.admin(
-                client, services, "getSubjectStatus", query: "did=\(alice.did)&blob=\(cid)")
+                xrpc, services, "getSubjectStatus", query: "did=\(alice.did)&blob=\(cid)")
             #expect(status.status == .ok, "\(status.json)")
             #expect(
                 (status.json["subject"] as? [String: Any])?["$type"] as? String
@@ -192,30 +172,30 @@ import Testing
             #expect((status.json["takedown"] as? [String: Any])?["applied"] as? Bool == true)
 
             // A taken-down blob can not be uploaded again.
-            let reupload = try await B.upload(client, token: alice.access, bytes)
+            let reupload = try await xrpc.uploadBlob(bytes, token: alice.accessJwt)
             #expect(reupload.status == .badRequest)
             #expect(reupload.error == "InvalidRequest")
-            #expect(B.tempFiles(dir, did: alice.did).isEmpty)
+            #expect(files.tempUploads(did: alice.did).isEmpty)
 
             let reversed = try await Self.admin(
-                client, services, "updateSubjectStatus", body: ["subject": subject, "takedown": ["applied": false]])
+                xrpc, services, "updateSubjectStatus", json: ["subject": subject, "takedown": ["applied": false]])
             #expect(reversed.status == .ok, "\(reversed.json)")
-            #expect(try await B.getBlob(client, did: alice.did, cid: cid).body == bytes)
-            #expect(!B.exists(B.quarantineFile(dir, did: alice.did, cid: cid)))
+            #expect(try await xrpc.getBlob(did: alice.did, cid: cid).body == bytes)
+            #expect(!files.hasQuarantined(did: alice.did, cid: cid))
             let restored = try await Self.admin(
-                client, services, "getSubjectStatus", query: "did=\(alice.did)&blob=\(cid)")
+                xrpc, services, "getSubjectStatus", query: "did=\(alice.did)&blob=\(cid)")
             #expect((restored.json["takedown"] as? [String: Any])?["applied"] as? Bool == false)
 
             let unknown = try await Self.admin(
-                client, services, "updateSubjectStatus",
-                body: [
+                xrpc, services, "updateSubjectStatus",
+                json: [
                     "subject": subject.merging(["cid": CID.raw(hashing: [1, 2, 3]).description]) { $1 },
                     "takedown": ["applied": true],
                 ])
             #expect(unknown.error == "BlobNotFound")
             let unsupported = try await Self.admin(
-                client, services, "updateSubjectStatus",
-                body: ["subject": ["$type": "com.example.thing", "did": alice.did], "takedown": ["applied": true]])
+                xrpc, services, "updateSubjectStatus",
+                json: ["subject": ["$type": "com.example.thing", "did": alice.did], "takedown": ["applied": true]])
             #expect(unsupported.status == .badRequest)
             #expect(unsupported.error == "InvalidRequest")
             #expect((unsupported.json["message"] as? String)?.contains("Unsupported subject type") == true)
@@ -223,10 +203,10 @@ import Testing
     }
 
     @Test func accountAndRecordTakedowns() async throws {
-        try await B.withAlice { dir, services, client, alice in
-            let created = try await R.call(
-                client, "createRecord", token: alice.access,
-                body: ["repo": alice.did, "collection": "app.bsky.feed.post", "record": R.post("hi")])
+        try await TestApplication.withAccount { dir, services, xrpc, alice in
+            let created = try await xrpc.call(
+                "com.atproto.repo.createRecord", token: alice.accessJwt,
+                json: ["repo": alice.did, "collection": "app.bsky.feed.post", "record": XRPCTestClient.post("hi")])
             let uri = try #require(created.json["uri"] as? String)
             let recordCID = try #require(created.json["cid"] as? String)
             let rkey = String(uri.split(separator: "/").last!)
@@ -234,39 +214,39 @@ import Testing
 
             let record: [String: Any] = ["$type": "com.atproto.repo.strongRef", "uri": uri, "cid": recordCID]
             let down = try await Self.admin(
-                client, services, "updateSubjectStatus", body: ["subject": record, "takedown": ["applied": true]])
+                xrpc, services, "updateSubjectStatus", json: ["subject": record, "takedown": ["applied": true]])
             #expect(down.status == .ok, "\(down.json)")
-            #expect(try await R.call(client, "getRecord", query: getRecord).error == "RecordNotFound")
-            let recordStatus = try await Self.admin(client, services, "getSubjectStatus", query: "uri=\(uri)")
+            #expect(try await xrpc.call("com.atproto.repo.getRecord", query: getRecord).error == "RecordNotFound")
+            let recordStatus = try await Self.admin(xrpc, services, "getSubjectStatus", query: "uri=\(uri)")
             #expect((recordStatus.json["subject"] as? [String: Any])?["cid"] as? String == recordCID)
             #expect((recordStatus.json["takedown"] as? [String: Any])?["applied"] as? Bool == true)
             _ = try await Self.admin(
-                client, services, "updateSubjectStatus", body: ["subject": record, "takedown": ["applied": false]])
-            #expect(try await R.call(client, "getRecord", query: getRecord).status == .ok)
+                xrpc, services, "updateSubjectStatus", json: ["subject": record, "takedown": ["applied": false]])
+            #expect(try await xrpc.call("com.atproto.repo.getRecord", query: getRecord).status == .ok)
 
-            let last = try await R.events(services, after: nil).last?.seq
+            let last = try await services.events(after: nil).last?.seq
             let repo: [String: Any] = ["$type": "com.atproto.admin.defs#repoRef", "did": alice.did]
             let takedown = try await Self.admin(
-                client, services, "updateSubjectStatus",
-                body: ["subject": repo, "takedown": ["applied": true, "ref": "spam"]])
+                xrpc, services, "updateSubjectStatus",
+                json: ["subject": repo, "takedown": ["applied": true, "ref": "spam"]])
             #expect(takedown.status == .ok, "\(takedown.json)")
-            let described = try await R.call(client, "describeRepo", query: "repo=\(alice.did)")
+            let described = try await xrpc.call("com.atproto.repo.describeRepo", query: "repo=\(alice.did)")
             #expect(described.error == "RepoTakendown")
-            let event = try #require(try await R.events(services, after: last).last)
+            let event = try #require(try await services.events(after: last).last)
             #expect(event.body["active"]?.bool == false)
             #expect(event.body["status"]?.string == "takendown")
             let accountStatus = try await Self.admin(
-                client, services, "getSubjectStatus", query: "did=\(alice.did)")
+                xrpc, services, "getSubjectStatus", query: "did=\(alice.did)")
             #expect((accountStatus.json["takedown"] as? [String: Any])?["ref"] as? String == "spam")
             #expect((accountStatus.json["deactivated"] as? [String: Any])?["applied"] as? Bool == false)
 
             _ = try await Self.admin(
-                client, services, "updateSubjectStatus", body: ["subject": repo, "takedown": ["applied": false]])
-            #expect(try await R.call(client, "describeRepo", query: "repo=\(alice.did)").status == .ok)
+                xrpc, services, "updateSubjectStatus", json: ["subject": repo, "takedown": ["applied": false]])
+            #expect(try await xrpc.call("com.atproto.repo.describeRepo", query: "repo=\(alice.did)").status == .ok)
             let missing = try await Self.admin(
-                client, services, "getSubjectStatus", query: "did=did:plc:unknownunknownunknown")
+                xrpc, services, "getSubjectStatus", query: "did=did:plc:unknownunknownunknown")
             #expect(missing.error == "NotFound")
-            let none = try await Self.admin(client, services, "getSubjectStatus")
+            let none = try await Self.admin(xrpc, services, "getSubjectStatus")
             #expect(none.error == "InvalidRequest")
         }
     }

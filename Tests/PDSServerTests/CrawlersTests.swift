@@ -60,19 +60,19 @@ import Testing
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await crawlers.run() }
                 // The service subscribes asynchronously: sequence until it has seen an event.
-                try await RepoReconcilerTests.eventually("the notifier to follow the sequencer") {
+                try await eventually("the notifier to follow the sequencer") {
                     let seq = try await sequencer.sequenceIdentity(did: try DID("did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"))
                     try await Task.sleep(for: .milliseconds(10))
                     return crawlers.newestEventSeen >= seq
                 }
-                try await RepoReconcilerTests.eventually("one request per relay") {
+                try await eventually("one request per relay") {
                     relays.allSatisfy { $0.received.count == 1 }
                 }
                 var last: Int64 = 0
                 for _ in 0..<5 {
                     last = try await sequencer.sequenceIdentity(did: try DID("did:plc:bbbbbbbbbbbbbbbbbbbbbbbb"))
                 }
-                try await RepoReconcilerTests.eventually("the notifier to see every event") {
+                try await eventually("the notifier to see every event") {
                     crawlers.newestEventSeen == last
                 }
                 for relay in relays {
@@ -94,7 +94,7 @@ import Testing
             crawlers.noteEventsBeforeStart()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await crawlers.run() }
-                try await RepoReconcilerTests.eventually("one request per relay") {
+                try await eventually("one request per relay") {
                     relays.allSatisfy { $0.received.count == 1 }
                 }
                 group.cancelAll()

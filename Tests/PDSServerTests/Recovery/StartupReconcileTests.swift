@@ -4,7 +4,6 @@ import ATRepo
 import ActorStore
 import Foundation
 import HTTPTypes
-import Hummingbird
 import HummingbirdTesting
 import PDSTestSupport
 import Sequencer
@@ -15,9 +14,6 @@ import Testing
 
 /// The start-up reconcile: every active account's repo root against the last event the firehose announced for it.
 @Suite struct StartupReconcileTests {
-    typealias R = ComAtprotoRepoTests
-    typealias T = ComAtprotoServerTests
-
     /// A commit written straight to the actor store, never sequenced: what a crash between the two leaves.
     static func unannouncedCommit(_ services: PDSServices, did: DID, rkey: String) async throws -> CommitData {
         let record = LexValue.map(["$type": .string("com.example.note"), "text": .string(rkey)])
@@ -31,27 +27,27 @@ import Testing
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
             try await TestApplication.make(services: services).test(.router) { client in
-                let alice = try await R.account(client, handle: "alice.test")
-                _ = try await R.account(client, handle: "carol.test")
-                let dave = try await R.account(client, handle: "dave.test")
-                try await client.execute(
-                    uri: "/xrpc/com.atproto.server.deactivateAccount", method: .post,
-                    headers: T.bearer(dave.access), body: try T.body([:])
-                ) { #expect($0.status == .ok) }
+                let xrpc = XRPCTestClient(client)
+                let alice = try await xrpc.createAccount(handle: "alice.test")
+                _ = try await xrpc.createAccount(handle: "carol.test")
+                let dave = try await xrpc.createAccount(handle: "dave.test")
+                let deactivated = try await xrpc.call(
+                    "com.atproto.server.deactivateAccount", token: dave.accessJwt, json: [:])
+                #expect(deactivated.status == .ok)
 
                 let clean = try await services.reconciler.reconcileAll(concurrency: 2)
                 #expect(clean.checked == 2)
                 #expect(clean.synced == 0 && clean.resigned == 0 && clean.announced == 0 && clean.failed == 0)
 
                 let did = try DID(alice.did)
-                let before = try #require(try await R.events(services, after: nil).last?.seq)
+                let before = try #require(try await services.events(after: nil).last?.seq)
                 let lost = try await Self.unannouncedCommit(services, did: did, rkey: "lost")
                 let summary = try await services.reconciler.reconcileAll(concurrency: 2)
                 #expect(summary.checked == 2)
                 #expect(summary.synced == 1)
                 #expect(summary.mirrorsUpdated == 1)
                 #expect(summary.failed == 0)
-                let events = try await R.events(services, after: before)
+                let events = try await services.events(after: before)
                 #expect(events.map(\.type) == [.sync])
                 #expect(events.map(\.did) == [did])
                 #expect(events.first?.body["rev"]?.string == lost.rev.rawValue)
@@ -62,7 +58,7 @@ import Testing
                 // Nothing more to do the second time.
                 let again = try await services.reconciler.reconcileAll(concurrency: 2)
                 #expect(again.synced == 0 && again.mirrorsUpdated == 0)
-                #expect(try await R.events(services, after: before).count == 1)
+                #expect(try await services.events(after: before).count == 1)
             }
         }
     }
@@ -71,31 +67,30 @@ import Testing
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
             try await TestApplication.make(services: services).test(.router) { client in
-                let alice = try await R.account(client, handle: "alice.test")
+                let xrpc = XRPCTestClient(client)
+                let alice = try await xrpc.createAccount(handle: "alice.test")
                 let did = try DID(alice.did)
                 let store = services.actorStore.location(of: did).database
                 let backup = dir.appendingPathComponent("backup", isDirectory: true)
                 try FileManager.default.createDirectory(at: backup, withIntermediateDirectories: true)
                 await services.actorStore.closeAllHandles()
-                try Self.copyDatabase(store, to: backup.appendingPathComponent("store.sqlite"))
+                try copyDatabase(store, to: backup.appendingPathComponent("store.sqlite"))
                 let oldData = try await services.actorStore.read(did) { try Repo.load(storage: $0.repo.storage).commit }
 
-                let written = try await R.call(
-                    client, "createRecord", token: alice.access,
-                    body: ["repo": alice.did, "collection": "app.bsky.feed.post", "record": R.post("newer")])
+                let written = try await xrpc.createRecord(alice, record: XRPCTestClient.post("newer"))
                 #expect(written.status == .ok)
                 let announced = try TID(
                     try #require((written.json["commit"] as? [String: Any])?["rev"] as? String))
-                let before = try #require(try await R.events(services, after: nil).last?.seq)
+                let before = try #require(try await services.events(after: nil).last?.seq)
 
                 // Restore the older file.
                 await services.actorStore.closeAllHandles()
-                try Self.copyDatabase(backup.appendingPathComponent("store.sqlite"), to: store)
+                try copyDatabase(backup.appendingPathComponent("store.sqlite"), to: store)
 
                 let summary = try await services.reconciler.reconcileAll()
                 #expect(summary.resigned == 1)
                 #expect(summary.mirrorsUpdated == 1)
-                let events = try await R.events(services, after: before)
+                let events = try await services.events(after: before)
                 #expect(events.map(\.type) == [.sync])
                 let syncRev = try TID(try #require(events.first?.body["rev"]?.string))
                 #expect(syncRev > announced)
@@ -113,11 +108,9 @@ import Testing
                 #expect(root?.cid == block.cid)
 
                 // The repo accepts writes again, and their #commit follows the #sync.
-                let next = try await R.call(
-                    client, "createRecord", token: alice.access,
-                    body: ["repo": alice.did, "collection": "app.bsky.feed.post", "record": R.post("after")])
+                let next = try await xrpc.createRecord(alice, record: XRPCTestClient.post("after"))
                 #expect(next.status == .ok)
-                let after = try await R.events(services, after: events.last?.seq)
+                let after = try await services.events(after: events.last?.seq)
                 #expect(after.map(\.type) == [.append])
                 #expect(after.first?.body["since"]?.string == syncRev.rawValue)
             }
@@ -128,29 +121,19 @@ import Testing
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
             try await TestApplication.make(services: services).test(.router) { client in
-                let alice = try await R.account(client, handle: "alice.test")
+                let xrpc = XRPCTestClient(client)
+                let alice = try await xrpc.createAccount(handle: "alice.test")
                 try SequencerFault.deleteEvents(services, did: alice.did)
                 let before = try await services.sequencer.currentSeq()
 
                 let summary = try await services.reconciler.reconcileAll()
                 #expect(summary.announced == 1)
-                let events = try await R.events(services, after: before)
+                let events = try await services.events(after: before)
                 #expect(events.map(\.type) == [.account, .identity, .sync])
                 #expect(events.allSatisfy { $0.did.rawValue == alice.did })
                 #expect(events[0].body["active"]?.bool == true)
                 #expect(events[1].body["handle"]?.string == "alice.test")
             }
-        }
-    }
-
-    /// Copies a closed SQLite database (and its `-wal`/`-shm` files, when present) over `destination`'s.
-    static func copyDatabase(_ source: URL, to destination: URL) throws {
-        let files = FileManager.default
-        for suffix in ["", "-wal", "-shm"] {
-            let from = URL(fileURLWithPath: source.path + suffix)
-            let to = URL(fileURLWithPath: destination.path + suffix)
-            if files.fileExists(atPath: to.path) { try files.removeItem(at: to) }
-            if files.fileExists(atPath: from.path) { try files.copyItem(at: from, to: to) }
         }
     }
 }

@@ -62,22 +62,6 @@ import Testing
         try #require(try reply.decode(XRPCWriteOutput.self).commit?.rev)
     }
 
-    static func events(_ services: PDSServices, after seq: Int64?) async throws -> [SequencedEvent] {
-        try await services.sequencer.requestSeqRange(after: seq).events
-    }
-
-    /// Polls `condition` (a liveness bound, not a timing assertion).
-    static func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else {
-                Issue.record("timed out waiting for \(what)")
-                return
-            }
-            try await Task.sleep(for: .milliseconds(5))
-        }
-    }
-
     /// A server whose sequencer writer passes through a ``WriterGate``, with one account, and the seq before `body`.
     static func withGatedServer(
         _ body: @escaping @Sendable (PDSServices, WriterGate, XRPCTestClient, XRPCSession, Int64) async throws -> Void
@@ -97,19 +81,19 @@ import Testing
         try await Self.withGatedServer { services, gate, xrpc, alice, before in
             gate.close()
             let first = Task { try await Self.post(xrpc, alice, "first") }
-            try await Self.eventually("the first event at the writer") { gate.waiting == 1 }
+            try await eventually("the first event at the writer", interval: .milliseconds(5)) { gate.waiting == 1 }
             // The first write's event is not durable, yet the account's next write runs its whole critical
             // section and queues its event behind it.
             let second = Task { try await Self.post(xrpc, alice, "second") }
-            try await Self.eventually("the second event queued") {
+            try await eventually("the second event queued", interval: .milliseconds(5)) {
                 services.sequencer.pipeline.queuedCount == 1
             }
-            #expect(try await Self.events(services, after: before).isEmpty)
+            #expect(try await services.events(after: before).isEmpty)
             gate.open()
 
             let (one, two) = (try await first.value, try await second.value)
             #expect(one.status == .ok && two.status == .ok)
-            let events = try await Self.events(services, after: before)
+            let events = try await services.events(after: before)
             #expect(events.map(\.seq) == [before + 1, before + 2])
             #expect(events.map(\.type) == [.append, .append])
             #expect(events[0].body["rev"]?.string == (try Self.rev(one)))
@@ -128,7 +112,7 @@ import Testing
                 answered.store(true, ordering: .releasing)
                 return reply
             }
-            try await Self.eventually("the event at the writer") { gate.waiting == 1 }
+            try await eventually("the event at the writer", interval: .milliseconds(5)) { gate.waiting == 1 }
             // The actor commit is in the store, but the client has no answer while the event is not durable.
             let stored = try await services.actorStore.read(try DID(alice.did)) { try $0.record.recordCount() }
             #expect(stored == 1)
@@ -137,7 +121,7 @@ import Testing
             #expect(!answeredEarly)
             gate.open()
             #expect(try await write.value.status == .ok)
-            #expect(try await Self.events(services, after: before).map(\.seq) == [before + 1])
+            #expect(try await services.events(after: before).map(\.seq) == [before + 1])
         }
     }
 
@@ -157,7 +141,7 @@ import Testing
                 }
                 gate.close()
                 let inFlight = Task { try await Self.post(xrpc, alice, "in flight") }
-                try await Self.eventually("the event at the writer") { gate.waiting == 1 }
+                try await eventually("the event at the writer", interval: .milliseconds(5)) { gate.waiting == 1 }
                 return (alice, acknowledged, inFlight)
             }
             // The process dies here: its last event was never written (the gate breaks the batch, as a kill would).
@@ -179,7 +163,7 @@ import Testing
                 }
                 // The firehose: the acknowledged writes' #commits, then a #sync of the root that the lost event
                 // described, so relays catch up.
-                let events = try await Self.events(restarted, after: nil).filter { $0.did == did }
+                let events = try await restarted.events(after: nil).filter { $0.did == did }
                 let root = try #require(try await restarted.actorStore.read(did) { try $0.repo.root() })
                 #expect(events.suffix(3).map(\.type) == [.append, .append, .sync])
                 #expect(events.last?.body["rev"]?.string == root.rev.rawValue)

@@ -1,8 +1,6 @@
-import ActorStore
 import ATCore
-import Foundation
+import ActorStore
 import HTTPTypes
-import Hummingbird
 import HummingbirdTesting
 import PDSTestSupport
 import Sequencer
@@ -12,18 +10,17 @@ import Testing
 
 /// Account lifecycle methods sequence the firehose events the reference does.
 @Suite struct AccountEventsTests {
-    typealias T = ComAtprotoServerTests
-
     @Test func createDeactivateActivateSequenceEvents() async throws {
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
             let app = try await TestApplication.make(services: services)
             try await app.test(.router) { client in
-                let created = try await T.createAccount(client, handle: "frank.test")
-                let did = try DID(try #require(created["did"] as? String))
-                let access = try #require(created["accessJwt"] as? String)
+                let xrpc = XRPCTestClient(client)
+                let created = try await xrpc.createAccount(handle: "frank.test")
+                let did = try DID(created.did)
+                let access = created.accessJwt
 
-                var events = try await services.sequencer.requestSeqRange(after: nil).events
+                var events = try await services.events(after: nil)
                 #expect(events.map(\.did) == [did, did, did, did])
                 #expect(events.map(\.type.rawValue) == ["identity", "account", "append", "sync"])
                 #expect(events[0].body["handle"]?.string == "frank.test")
@@ -34,15 +31,12 @@ import Testing
                 let head = try await services.actorStore.read(did) { try $0.repo.root() }
                 #expect(head?.cid == commitCID)
 
-                try await client.execute(
-                    uri: "/xrpc/com.atproto.server.deactivateAccount", method: .post,
-                    headers: T.bearer(access), body: try T.body([:])
-                ) { response in #expect(response.status == .ok, "\(String(buffer: response.body))") }
-                try await client.execute(
-                    uri: "/xrpc/com.atproto.server.activateAccount", method: .post, headers: T.bearer(access)
-                ) { response in #expect(response.status == .ok, "\(String(buffer: response.body))") }
+                let deactivated = try await xrpc.call("com.atproto.server.deactivateAccount", token: access, json: [:])
+                #expect(deactivated.status == .ok, "\(deactivated.text)")
+                let activated = try await xrpc.call("com.atproto.server.activateAccount", method: .post, token: access)
+                #expect(activated.status == .ok, "\(activated.text)")
 
-                events = try await services.sequencer.requestSeqRange(after: events.last?.seq).events
+                events = try await services.events(after: events.last?.seq)
                 #expect(events.map(\.type.rawValue) == ["account", "account", "identity", "sync"])
                 #expect(events[0].body["active"]?.bool == false)
                 #expect(events[0].body["status"]?.string == "deactivated")

@@ -2,7 +2,6 @@ import ATCore
 import ActorStore
 import Foundation
 import HTTPTypes
-import Hummingbird
 import HummingbirdTesting
 import PDSTestSupport
 import Sequencer
@@ -12,51 +11,6 @@ import Testing
 
 /// `com.atproto.repo.*` record writes and reads, and the `#commit` each write sequences.
 @Suite struct ComAtprotoRepoTests {
-    typealias T = ComAtprotoServerTests
-
-    struct Reply {
-        var status: HTTPResponse.Status
-        var json: [String: Any]
-        var error: String? { json["error"] as? String }
-    }
-
-    struct Account {
-        var did: String
-        var access: String
-    }
-
-    static func call(
-        _ client: some TestClientProtocol, _ method: String, token: String? = nil, body: [String: Any]? = nil,
-        query: String = ""
-    ) async throws -> Reply {
-        var headers: HTTPFields = [.contentType: "application/json"]
-        if let token { headers[.authorization] = "Bearer \(token)" }
-        return try await client.execute(
-            uri: "/xrpc/com.atproto.repo.\(method)\(query.isEmpty ? "" : "?" + query)",
-            method: body == nil ? .get : .post, headers: headers, body: try body.map { try T.body($0) }
-        ) { response in
-            let json =
-                (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
-                ?? [:]
-            return Reply(status: response.status, json: json)
-        }
-    }
-
-    static func account(_ client: some TestClientProtocol, handle: String) async throws -> Account {
-        let created = try await T.createAccount(client, handle: handle)
-        return Account(
-            did: try #require(created["did"] as? String), access: try #require(created["accessJwt"] as? String))
-    }
-
-    static func post(_ text: String) -> [String: Any] {
-        ["$type": "app.bsky.feed.post", "text": text, "createdAt": "2024-01-01T00:00:00.000Z"]
-    }
-
-    /// The events sequenced after `seq`, and the new last seq.
-    static func events(_ services: PDSServices, after seq: Int64?) async throws -> [SequencedEvent] {
-        try await services.sequencer.requestSeqRange(after: seq).events
-    }
-
     static func ops(_ event: SequencedEvent) -> [(action: String, path: String)] {
         (event.body["ops"]?.array ?? []).map { ($0["action"]?.string ?? "", $0["path"]?.string ?? "") }
     }
@@ -65,19 +19,23 @@ import Testing
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
             try await TestApplication.make(services: services).test(.router) { client in
-                let alice = try await Self.account(client, handle: "alice.test")
-                var last = try await Self.events(services, after: nil).last?.seq
+                let xrpc = XRPCTestClient(client)
+                let alice = try await xrpc.createAccount(handle: "alice.test")
+                var last = try await services.events(after: nil).last?.seq
 
-                let created = try await Self.call(
-                    client, "createRecord", token: alice.access,
-                    body: ["repo": "alice.test", "collection": "app.bsky.feed.post", "record": Self.post("hello")])
+                let created = try await xrpc.call(
+                    "com.atproto.repo.createRecord", token: alice.accessJwt,
+                    json: [
+                        "repo": "alice.test", "collection": "app.bsky.feed.post",
+                        "record": XRPCTestClient.post("hello"),
+                    ])
                 #expect(created.status == .ok, "\(created.json)")
                 let uri = try #require(created.json["uri"] as? String)
                 let cid = try #require(created.json["cid"] as? String)
                 #expect(uri.hasPrefix("at://\(alice.did)/app.bsky.feed.post/"))
                 #expect(created.json["validationStatus"] as? String == "valid")
                 let commit = try #require(created.json["commit"] as? [String: Any])
-                var events = try await Self.events(services, after: last)
+                var events = try await services.events(after: last)
                 #expect(events.count == 1)
                 #expect(events.first?.type.rawValue == "append")
                 #expect(events.first?.body["commit"]?.link?.description == commit["cid"] as? String)
@@ -90,81 +48,81 @@ import Testing
                 let root = try await services.actorStore.read(try DID(alice.did)) { try $0.repo.root() }
                 #expect(root?.cid.description == commit["cid"] as? String)
 
-                let fetched = try await Self.call(
-                    client, "getRecord", query: "repo=\(alice.did)&collection=app.bsky.feed.post&rkey=\(rkey)")
+                let fetched = try await xrpc.call(
+                    "com.atproto.repo.getRecord", query: "repo=\(alice.did)&collection=app.bsky.feed.post&rkey=\(rkey)")
                 #expect(fetched.status == .ok)
                 #expect(fetched.json["cid"] as? String == cid)
                 #expect((fetched.json["value"] as? [String: Any])?["text"] as? String == "hello")
-                let wrongCID = try await Self.call(
-                    client, "getRecord",
+                let wrongCID = try await xrpc.call(
+                    "com.atproto.repo.getRecord",
                     query: "repo=alice.test&collection=app.bsky.feed.post&rkey=\(rkey)&cid=\(commit["cid"]!)")
                 #expect(wrongCID.status == .badRequest)
                 #expect(wrongCID.error == "RecordNotFound")
 
                 // putRecord with the same content: no commit, no event.
-                let same = try await Self.call(
-                    client, "putRecord", token: alice.access,
-                    body: [
+                let same = try await xrpc.call(
+                    "com.atproto.repo.putRecord", token: alice.accessJwt,
+                    json: [
                         "repo": alice.did, "collection": "app.bsky.feed.post", "rkey": rkey,
-                        "record": Self.post("hello"),
+                        "record": XRPCTestClient.post("hello"),
                     ])
                 #expect(same.status == .ok, "\(same.json)")
                 #expect(same.json["cid"] as? String == cid)
                 #expect(same.json["commit"] == nil)
-                #expect(try await Self.events(services, after: last).isEmpty)
+                #expect(try await services.events(after: last).isEmpty)
 
                 // putRecord with new content updates; at a new rkey it creates.
-                let updated = try await Self.call(
-                    client, "putRecord", token: alice.access,
-                    body: [
+                let updated = try await xrpc.call(
+                    "com.atproto.repo.putRecord", token: alice.accessJwt,
+                    json: [
                         "repo": alice.did, "collection": "app.bsky.feed.post", "rkey": rkey,
-                        "record": Self.post("hello again"), "swapRecord": cid,
+                        "record": XRPCTestClient.post("hello again"), "swapRecord": cid,
                     ])
                 #expect(updated.status == .ok, "\(updated.json)")
                 #expect(updated.json["commit"] != nil)
                 #expect(updated.json["cid"] as? String != cid)
-                events = try await Self.events(services, after: last)
+                events = try await services.events(after: last)
                 #expect(events.count == 1)
                 #expect(events.first.map(Self.ops)?.map(\.action) == ["update"])
                 last = events.last?.seq
-                let profile = try await Self.call(
-                    client, "putRecord", token: alice.access,
-                    body: [
+                let profile = try await xrpc.call(
+                    "com.atproto.repo.putRecord", token: alice.accessJwt,
+                    json: [
                         "repo": alice.did, "collection": "app.bsky.actor.profile", "rkey": "self",
                         "record": ["displayName": "Alice"], "swapRecord": NSNull(),
                     ])
                 #expect(profile.status == .ok, "\(profile.json)")
                 #expect(profile.json["validationStatus"] as? String == "valid")
-                events = try await Self.events(services, after: last)
+                events = try await services.events(after: last)
                 #expect(events.first.map(Self.ops)?.map(\.action) == ["create"])
                 last = events.last?.seq
 
-                let described = try await Self.call(client, "describeRepo", query: "repo=alice.test")
+                let described = try await xrpc.call("com.atproto.repo.describeRepo", query: "repo=alice.test")
                 #expect(described.status == .ok, "\(described.json)")
                 #expect(described.json["collections"] as? [String] == ["app.bsky.actor.profile", "app.bsky.feed.post"])
                 #expect(described.json["handleIsCorrect"] as? Bool == true)
                 #expect(described.json["did"] as? String == alice.did)
 
-                let deleted = try await Self.call(
-                    client, "deleteRecord", token: alice.access,
-                    body: ["repo": alice.did, "collection": "app.bsky.feed.post", "rkey": rkey])
+                let deleted = try await xrpc.call(
+                    "com.atproto.repo.deleteRecord", token: alice.accessJwt,
+                    json: ["repo": alice.did, "collection": "app.bsky.feed.post", "rkey": rkey])
                 #expect(deleted.status == .ok, "\(deleted.json)")
                 #expect(deleted.json["commit"] != nil)
-                events = try await Self.events(services, after: last)
+                events = try await services.events(after: last)
                 #expect(events.count == 1)
                 #expect(events.first.map(Self.ops)?.map(\.action) == ["delete"])
                 last = events.last?.seq
 
                 // Deleting it again is a no-op without a commit.
-                let again = try await Self.call(
-                    client, "deleteRecord", token: alice.access,
-                    body: ["repo": alice.did, "collection": "app.bsky.feed.post", "rkey": rkey])
+                let again = try await xrpc.call(
+                    "com.atproto.repo.deleteRecord", token: alice.accessJwt,
+                    json: ["repo": alice.did, "collection": "app.bsky.feed.post", "rkey": rkey])
                 #expect(again.status == .ok)
                 #expect(again.json["commit"] == nil)
-                #expect(try await Self.events(services, after: last).isEmpty)
+                #expect(try await services.events(after: last).isEmpty)
 
-                let gone = try await Self.call(
-                    client, "getRecord", query: "repo=\(alice.did)&collection=app.bsky.feed.post&rkey=\(rkey)")
+                let gone = try await xrpc.call(
+                    "com.atproto.repo.getRecord", query: "repo=\(alice.did)&collection=app.bsky.feed.post&rkey=\(rkey)")
                 #expect(gone.status == .badRequest)
                 #expect(gone.error == "RecordNotFound")
             }
@@ -175,59 +133,60 @@ import Testing
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
             try await TestApplication.make(services: services).test(.router) { client in
-                let bob = try await Self.account(client, handle: "bob.test")
-                let first = try await Self.call(
-                    client, "createRecord", token: bob.access,
-                    body: ["repo": bob.did, "collection": "app.bsky.feed.post", "record": Self.post("one")])
+                let xrpc = XRPCTestClient(client)
+                let bob = try await xrpc.createAccount(handle: "bob.test")
+                let first = try await xrpc.call(
+                    "com.atproto.repo.createRecord", token: bob.accessJwt,
+                    json: ["repo": bob.did, "collection": "app.bsky.feed.post", "record": XRPCTestClient.post("one")])
                 let firstCommit = try #require((first.json["commit"] as? [String: Any])?["cid"] as? String)
                 let firstCID = try #require(first.json["cid"] as? String)
                 let rkey = String(try #require(first.json["uri"] as? String).split(separator: "/").last!)
-                _ = try await Self.call(
-                    client, "createRecord", token: bob.access,
-                    body: ["repo": bob.did, "collection": "app.bsky.feed.post", "record": Self.post("two")])
-                let last = try await Self.events(services, after: nil).last?.seq
+                _ = try await xrpc.call(
+                    "com.atproto.repo.createRecord", token: bob.accessJwt,
+                    json: ["repo": bob.did, "collection": "app.bsky.feed.post", "record": XRPCTestClient.post("two")])
+                let last = try await services.events(after: nil).last?.seq
 
-                let staleCommit = try await Self.call(
-                    client, "createRecord", token: bob.access,
-                    body: [
-                        "repo": bob.did, "collection": "app.bsky.feed.post", "record": Self.post("three"),
+                let staleCommit = try await xrpc.call(
+                    "com.atproto.repo.createRecord", token: bob.accessJwt,
+                    json: [
+                        "repo": bob.did, "collection": "app.bsky.feed.post", "record": XRPCTestClient.post("three"),
                         "swapCommit": firstCommit,
                     ])
                 #expect(staleCommit.status == .badRequest)
                 #expect(staleCommit.error == "InvalidSwap")
                 #expect((staleCommit.json["message"] as? String)?.hasPrefix("Commit was at") == true)
 
-                let wrongRecord = try await Self.call(
-                    client, "putRecord", token: bob.access,
-                    body: [
+                let wrongRecord = try await xrpc.call(
+                    "com.atproto.repo.putRecord", token: bob.accessJwt,
+                    json: [
                         "repo": bob.did, "collection": "app.bsky.feed.post", "rkey": rkey,
-                        "record": Self.post("changed"), "swapRecord": firstCommit,
+                        "record": XRPCTestClient.post("changed"), "swapRecord": firstCommit,
                     ])
                 #expect(wrongRecord.status == .badRequest)
                 #expect(wrongRecord.error == "InvalidSwap")
                 #expect((wrongRecord.json["message"] as? String)?.hasPrefix("Record was at") == true)
 
-                let mustBeAbsent = try await Self.call(
-                    client, "putRecord", token: bob.access,
-                    body: [
+                let mustBeAbsent = try await xrpc.call(
+                    "com.atproto.repo.putRecord", token: bob.accessJwt,
+                    json: [
                         "repo": bob.did, "collection": "app.bsky.feed.post", "rkey": rkey,
-                        "record": Self.post("changed"), "swapRecord": NSNull(),
+                        "record": XRPCTestClient.post("changed"), "swapRecord": NSNull(),
                     ])
                 #expect(mustBeAbsent.error == "InvalidSwap")
 
-                let deleteWrong = try await Self.call(
-                    client, "deleteRecord", token: bob.access,
-                    body: [
+                let deleteWrong = try await xrpc.call(
+                    "com.atproto.repo.deleteRecord", token: bob.accessJwt,
+                    json: [
                         "repo": bob.did, "collection": "app.bsky.feed.post", "rkey": rkey, "swapRecord": firstCommit,
                     ])
                 #expect(deleteWrong.error == "InvalidSwap")
-                #expect(try await Self.events(services, after: last).isEmpty)
+                #expect(try await services.events(after: last).isEmpty)
 
-                let deleteRight = try await Self.call(
-                    client, "deleteRecord", token: bob.access,
-                    body: ["repo": bob.did, "collection": "app.bsky.feed.post", "rkey": rkey, "swapRecord": firstCID])
+                let deleteRight = try await xrpc.call(
+                    "com.atproto.repo.deleteRecord", token: bob.accessJwt,
+                    json: ["repo": bob.did, "collection": "app.bsky.feed.post", "rkey": rkey, "swapRecord": firstCID])
                 #expect(deleteRight.status == .ok, "\(deleteRight.json)")
-                #expect(try await Self.events(services, after: last).count == 1)
+                #expect(try await services.events(after: last).count == 1)
             }
         }
     }
@@ -236,15 +195,16 @@ import Testing
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
             try await TestApplication.make(services: services).test(.router) { client in
-                let carol = try await Self.account(client, handle: "carol.test")
+                let xrpc = XRPCTestClient(client)
+                let carol = try await xrpc.createAccount(handle: "carol.test")
                 func create(_ collection: String, _ record: [String: Any], validate: Bool? = nil) async throws
-                    -> Reply
+                    -> XRPCReply
                 {
                     var body: [String: Any] = ["repo": carol.did, "collection": collection, "record": record]
                     if let validate { body["validate"] = validate }
-                    return try await Self.call(client, "createRecord", token: carol.access, body: body)
+                    return try await xrpc.call("com.atproto.repo.createRecord", token: carol.accessJwt, json: body)
                 }
-                let valid = try await create("app.bsky.feed.post", Self.post("ok"))
+                let valid = try await create("app.bsky.feed.post", XRPCTestClient.post("ok"))
                 #expect(valid.json["validationStatus"] as? String == "valid")
 
                 let invalid = try await create("app.bsky.feed.post", ["text": 5, "createdAt": "2024-01-01T00:00:00Z"])
@@ -273,22 +233,23 @@ import Testing
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
             try await TestApplication.make(services: services).test(.router) { client in
-                let dave = try await Self.account(client, handle: "dave.test")
-                let erin = try await Self.account(client, handle: "erin.test")
-                let last = try await Self.events(services, after: nil).last?.seq
-                let foreign = try await Self.call(
-                    client, "createRecord", token: erin.access,
-                    body: ["repo": dave.did, "collection": "app.bsky.feed.post", "record": Self.post("x")])
+                let xrpc = XRPCTestClient(client)
+                let dave = try await xrpc.createAccount(handle: "dave.test")
+                let erin = try await xrpc.createAccount(handle: "erin.test")
+                let last = try await services.events(after: nil).last?.seq
+                let foreign = try await xrpc.call(
+                    "com.atproto.repo.createRecord", token: erin.accessJwt,
+                    json: ["repo": dave.did, "collection": "app.bsky.feed.post", "record": XRPCTestClient.post("x")])
                 #expect(foreign.status == .unauthorized || foreign.status == .forbidden)
-                let anonymous = try await Self.call(
-                    client, "createRecord",
-                    body: ["repo": dave.did, "collection": "app.bsky.feed.post", "record": Self.post("x")])
+                let anonymous = try await xrpc.call(
+                    "com.atproto.repo.createRecord",
+                    json: ["repo": dave.did, "collection": "app.bsky.feed.post", "record": XRPCTestClient.post("x")])
                 #expect(anonymous.status == .unauthorized)
-                let applied = try await Self.call(
-                    client, "applyWrites", token: erin.access,
-                    body: ["repo": "dave.test", "writes": [] as [Any]])
+                let applied = try await xrpc.call(
+                    "com.atproto.repo.applyWrites", token: erin.accessJwt,
+                    json: ["repo": "dave.test", "writes": [] as [Any]])
                 #expect(applied.status == .unauthorized || applied.status == .forbidden)
-                #expect(try await Self.events(services, after: last).isEmpty)
+                #expect(try await services.events(after: last).isEmpty)
             }
         }
     }
@@ -297,22 +258,22 @@ import Testing
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
             try await TestApplication.make(services: services).test(.router) { client in
-                let hal = try await Self.account(client, handle: "hal.test")
-                try await client.execute(
-                    uri: "/xrpc/com.atproto.server.deactivateAccount", method: .post, headers: T.bearer(hal.access),
-                    body: try T.body([:])
-                ) { response in #expect(response.status == .ok) }
-                let last = try await Self.events(services, after: nil).last?.seq
-                let refused = try await Self.call(
-                    client, "createRecord", token: hal.access,
-                    body: ["repo": hal.did, "collection": "app.bsky.feed.post", "record": Self.post("x")])
+                let xrpc = XRPCTestClient(client)
+                let hal = try await xrpc.createAccount(handle: "hal.test")
+                let deactivated = try await xrpc.call(
+                    "com.atproto.server.deactivateAccount", token: hal.accessJwt, json: [:])
+                #expect(deactivated.status == .ok)
+                let last = try await services.events(after: nil).last?.seq
+                let refused = try await xrpc.call(
+                    "com.atproto.repo.createRecord", token: hal.accessJwt,
+                    json: ["repo": hal.did, "collection": "app.bsky.feed.post", "record": XRPCTestClient.post("x")])
                 #expect(refused.status == .unauthorized)
                 #expect(refused.error == "AccountDeactivated")
-                #expect(try await Self.events(services, after: last).isEmpty)
-                let listed = try await Self.call(
-                    client, "listRecords", query: "repo=\(hal.did)&collection=app.bsky.feed.post")
+                #expect(try await services.events(after: last).isEmpty)
+                let listed = try await xrpc.call(
+                    "com.atproto.repo.listRecords", query: "repo=\(hal.did)&collection=app.bsky.feed.post")
                 #expect(listed.status == .badRequest)
-                let described = try await Self.call(client, "describeRepo", query: "repo=hal.test")
+                let described = try await xrpc.call("com.atproto.repo.describeRepo", query: "repo=hal.test")
                 #expect(described.error == "RepoDeactivated")
             }
         }
@@ -322,20 +283,21 @@ import Testing
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
             try await TestApplication.make(services: services).test(.router) { client in
-                let ivy = try await Self.account(client, handle: "ivy.test")
-                let created = try await Self.call(
-                    client, "createRecord", token: ivy.access,
-                    body: ["repo": ivy.did, "collection": "app.bsky.feed.post", "record": Self.post("x")])
+                let xrpc = XRPCTestClient(client)
+                let ivy = try await xrpc.createAccount(handle: "ivy.test")
+                let created = try await xrpc.call(
+                    "com.atproto.repo.createRecord", token: ivy.accessJwt,
+                    json: ["repo": ivy.did, "collection": "app.bsky.feed.post", "record": XRPCTestClient.post("x")])
                 let uri = try ATURI(try #require(created.json["uri"] as? String))
                 try await services.actorStore.transact(try DID(ivy.did)) { txn in
                     try txn.record.updateTakedown(uri: uri, takedownRef: "mod-1")
                 }
                 let rkey = try #require(uri.recordKey?.rawValue)
-                let fetched = try await Self.call(
-                    client, "getRecord", query: "repo=\(ivy.did)&collection=app.bsky.feed.post&rkey=\(rkey)")
+                let fetched = try await xrpc.call(
+                    "com.atproto.repo.getRecord", query: "repo=\(ivy.did)&collection=app.bsky.feed.post&rkey=\(rkey)")
                 #expect(fetched.error == "RecordNotFound")
-                let listed = try await Self.call(
-                    client, "listRecords", query: "repo=\(ivy.did)&collection=app.bsky.feed.post")
+                let listed = try await xrpc.call(
+                    "com.atproto.repo.listRecords", query: "repo=\(ivy.did)&collection=app.bsky.feed.post")
                 #expect((listed.json["records"] as? [Any])?.isEmpty == true)
             }
         }
@@ -345,21 +307,22 @@ import Testing
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
             try await TestApplication.make(services: services).test(.router) { client in
-                let fay = try await Self.account(client, handle: "fay.test")
-                let last = try await Self.events(services, after: nil).last?.seq
+                let xrpc = XRPCTestClient(client)
+                let fay = try await xrpc.createAccount(handle: "fay.test")
+                let last = try await services.events(after: nil).last?.seq
                 let prefix = "com.atproto.repo.applyWrites#"
-                let applied = try await Self.call(
-                    client, "applyWrites", token: fay.access,
-                    body: [
+                let applied = try await xrpc.call(
+                    "com.atproto.repo.applyWrites", token: fay.accessJwt,
+                    json: [
                         "repo": fay.did,
                         "writes": [
                             [
                                 "$type": prefix + "create", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2a",
-                                "value": Self.post("a"),
+                                "value": XRPCTestClient.post("a"),
                             ],
                             [
                                 "$type": prefix + "create", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2b",
-                                "value": Self.post("b"),
+                                "value": XRPCTestClient.post("b"),
                             ],
                             ["$type": prefix + "create", "collection": "com.example.thing", "value": ["x": 1]],
                         ],
@@ -370,14 +333,14 @@ import Testing
                 #expect(results.map { $0["validationStatus"] as? String } == ["valid", "valid", "unknown"])
                 #expect(applied.json["commit"] != nil)
 
-                let mixed = try await Self.call(
-                    client, "applyWrites", token: fay.access,
-                    body: [
+                let mixed = try await xrpc.call(
+                    "com.atproto.repo.applyWrites", token: fay.accessJwt,
+                    json: [
                         "repo": fay.did,
                         "writes": [
                             [
                                 "$type": prefix + "update", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2a",
-                                "value": Self.post("a2"),
+                                "value": XRPCTestClient.post("a2"),
                             ],
                             ["$type": prefix + "delete", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2b"],
                         ],
@@ -388,19 +351,19 @@ import Testing
                     mixedResults.map { $0["$type"] as? String } == [prefix + "updateResult", prefix + "deleteResult"])
 
                 // A create of an existing record fails as a whole.
-                let duplicate = try await Self.call(
-                    client, "applyWrites", token: fay.access,
-                    body: [
+                let duplicate = try await xrpc.call(
+                    "com.atproto.repo.applyWrites", token: fay.accessJwt,
+                    json: [
                         "repo": fay.did,
                         "writes": [
                             [
                                 "$type": prefix + "create", "collection": "app.bsky.feed.post", "rkey": "3jzfcijpj2z2a",
-                                "value": Self.post("again"),
+                                "value": XRPCTestClient.post("again"),
                             ]
                         ],
                     ])
                 #expect(duplicate.status == .badRequest)
-                var events = try await Self.events(services, after: last)
+                var events = try await services.events(after: last)
                 #expect(events.count == 2)
                 #expect(
                     events.map { Self.ops($0).map(\.action) } == [
@@ -415,18 +378,18 @@ import Testing
                 let like: [String: Any] = [
                     "$type": "app.bsky.feed.like", "subject": subject, "createdAt": "2024-01-01T00:00:00.000Z",
                 ]
-                let like1 = try await Self.call(
-                    client, "createRecord", token: fay.access,
-                    body: ["repo": fay.did, "collection": "app.bsky.feed.like", "record": like])
+                let like1 = try await xrpc.call(
+                    "com.atproto.repo.createRecord", token: fay.accessJwt,
+                    json: ["repo": fay.did, "collection": "app.bsky.feed.like", "record": like])
                 #expect(like1.status == .ok, "\(like1.json)")
-                let like2 = try await Self.call(
-                    client, "createRecord", token: fay.access,
-                    body: ["repo": fay.did, "collection": "app.bsky.feed.like", "record": like])
+                let like2 = try await xrpc.call(
+                    "com.atproto.repo.createRecord", token: fay.accessJwt,
+                    json: ["repo": fay.did, "collection": "app.bsky.feed.like", "record": like])
                 #expect(like2.status == .ok, "\(like2.json)")
-                events = try await Self.events(services, after: events.last?.seq)
+                events = try await services.events(after: events.last?.seq)
                 #expect(events.map { Self.ops($0).map(\.action) } == [["create"], ["delete", "create"]])
-                let likes = try await Self.call(
-                    client, "listRecords", query: "repo=\(fay.did)&collection=app.bsky.feed.like")
+                let likes = try await xrpc.call(
+                    "com.atproto.repo.listRecords", query: "repo=\(fay.did)&collection=app.bsky.feed.like")
                 #expect((likes.json["records"] as? [Any])?.count == 1)
             }
         }
@@ -436,19 +399,20 @@ import Testing
         try await withTemporaryDirectory { dir in
             let services = try TestApplication.services(dataDirectory: dir)
             try await TestApplication.make(services: services).test(.router) { client in
-                let gus = try await Self.account(client, handle: "gus.test")
+                let xrpc = XRPCTestClient(client)
+                let gus = try await xrpc.createAccount(handle: "gus.test")
                 for index in 0..<5 {
-                    let reply = try await Self.call(
-                        client, "createRecord", token: gus.access,
-                        body: [
+                    let reply = try await xrpc.call(
+                        "com.atproto.repo.createRecord", token: gus.accessJwt,
+                        json: [
                             "repo": gus.did, "collection": "com.example.thing", "rkey": "rkey\(index)",
                             "record": ["n": index],
                         ])
                     #expect(reply.status == .ok, "\(reply.json)")
                 }
                 func page(_ query: String) async throws -> (rkeys: [String], cursor: String?) {
-                    let reply = try await Self.call(
-                        client, "listRecords", query: "repo=gus.test&collection=com.example.thing&" + query)
+                    let reply = try await xrpc.call(
+                        "com.atproto.repo.listRecords", query: "repo=gus.test&collection=com.example.thing&" + query)
                     #expect(reply.status == .ok, "\(reply.json)")
                     let records = reply.json["records"] as? [[String: Any]] ?? []
                     let rkeys = records.compactMap {
@@ -466,11 +430,11 @@ import Testing
                 #expect(reversed.rkeys == ["rkey0", "rkey1", "rkey2"])
                 let rest = try await page("limit=3&reverse=true&cursor=\(reversed.cursor ?? "")")
                 #expect(rest.rkeys == ["rkey3", "rkey4"])
-                let tooMany = try await Self.call(
-                    client, "listRecords", query: "repo=gus.test&collection=com.example.thing&limit=101")
+                let tooMany = try await xrpc.call(
+                    "com.atproto.repo.listRecords", query: "repo=gus.test&collection=com.example.thing&limit=101")
                 #expect(tooMany.status == .badRequest)
-                let missing = try await Self.call(
-                    client, "listRecords", query: "repo=nobody.test&collection=com.example.thing")
+                let missing = try await xrpc.call(
+                    "com.atproto.repo.listRecords", query: "repo=nobody.test&collection=com.example.thing")
                 #expect(missing.status == .badRequest)
             }
         }

@@ -21,8 +21,7 @@ import Testing
         try await withTemporaryDirectory { dir in
             let app = try await TestApplication.make(dataDirectory: dir)
             try await app.test(.live) { client in
-                let created = try await ComAtprotoServerTests.createAccount(client, handle: "dave.test")
-                let did = try #require(created["did"] as? String)
+                let did = try await XRPCTestClient(client).createAccount(handle: "dave.test").did
                 try await client.ws("\(Self.path)?cursor=0") { inbound, outbound, _ in
                     var events: [(seq: Int64, type: String)] = []
                     for try await message in inbound.messages(maxSize: 1 << 22) {

@@ -6,40 +6,6 @@ import Testing
 
 /// Sync 1.1: every commit's blocks must let a consumer invert its ops and reach `prevData`.
 @Suite struct CommitProofTests {
-    /// A random batch against the current content: creates, updates, deletes (several at high layers, which merge
-    /// subtrees when removed).
-    static func randomBatch(_ repo: Repo, size: Int, counter: inout Int, rng: inout SeededRNG) throws -> [RepoWrite] {
-        let existing = try repo.data.entries().map(\.key)
-        let existingSet = Set(existing)
-        var used: Set<String> = []
-        var writes: [RepoWrite] = []
-        // Keys above layer 0 first, so their deletion (a subtree merge) is well represented.
-        let high = existing.filter { MST.layer(of: $0) > 0 }
-        for _ in 0..<size {
-            counter += 1
-            let roll = Int.random(in: 0..<10, using: &rng)
-            let pool = roll == 9 && !high.isEmpty ? high : existing
-            if roll < 5 || pool.isEmpty {
-                let collection = TestRepo.collections.randomElement(using: &rng)!
-                let rkey = TestRepo.randomRKey(using: &rng)
-                let write = RepoWrite.create(collection, rkey, TestRepo.record(counter, collection))
-                if !existingSet.contains(write.path), used.insert(write.path).inserted { writes.append(write) }
-                continue
-            }
-            let path = pool.randomElement(using: &rng)!
-            guard used.insert(path).inserted else { continue }
-            let parts = path.split(separator: "/")
-            let collection = try NSID(parts[0])
-            let rkey = try RecordKey(parts[1])
-            if roll < 7 {
-                writes.append(.update(collection, rkey, TestRepo.record(counter, collection)))
-            } else {
-                writes.append(.delete(collection, rkey))
-            }
-        }
-        return writes
-    }
-
     @Test(arguments: 0..<12)
     func invertingEveryCommitReproducesPrevData(seed: Int) throws {
         var rng = SeededRNG(seed: UInt64(1000 + seed))
@@ -50,7 +16,7 @@ import Testing
         }
         var repo = try Repo.create(storage: store, did: TestRepo.did, keypair: TestRepo.keypair, writes: initial)
         for _ in 0..<25 {
-            let writes = try Self.randomBatch(
+            let writes = try TestRepo.randomBatch(
                 repo, size: Int.random(in: 1...30, using: &rng), counter: &counter, rng: &rng)
             let commit = try repo.formatCommit(writes, keypair: TestRepo.keypair)
             #expect(commit.prevData == repo.data.rootCID)

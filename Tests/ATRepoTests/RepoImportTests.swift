@@ -8,14 +8,14 @@ import Testing
 @Suite struct RepoImportTests {
     
     @Test func importRejectsTamperedBlock() throws {
-        let (repo, _) = try RepoTests.makeRepo(records: 20)
+        let (repo, _) = try TestRepo.makeRepo(records: 20)
         var car = try repo.exportCAR()
         car[car.count - 3] ^= 0x01  // inside the last record
         #expect(throws: RepoError.self) { try RepoVerifier.verify(car: car, key: TestRepo.keypair.publicKey) }
     }
 
     @Test func importRejectsBadSignatureAndWrongDID() throws {
-        let (repo, _) = try RepoTests.makeRepo(records: 20)
+        let (repo, _) = try TestRepo.makeRepo(records: 20)
         let car = try repo.exportCAR()
         #expect(throws: RepoError.invalidCommit("bad signature")) {
             try RepoVerifier.verify(car: car, key: TestRepo.otherKeypair.publicKey)
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func importRejectsMissingRecordOrNode() throws {
-        let (repo, _) = try RepoTests.makeRepo(records: 40)
+        let (repo, _) = try TestRepo.makeRepo(records: 40)
         let (roots, blocks) = try CARReader.read(try repo.exportCAR())
         let lastRecord = blocks.last!.cid
         let withoutRecord = CARWriter.serialize(

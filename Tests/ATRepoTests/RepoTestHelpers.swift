@@ -17,6 +17,50 @@ struct SeededRNG: RandomNumberGenerator {
 }
 
 enum TestRepo {
+    /// A repo of `records` records in three collections, with random keys from `seed`.
+    static func makeRepo(records: Int, seed: UInt64 = 1) throws -> (Repo, MemoryBlockstore) {
+        var rng = SeededRNG(seed: seed)
+        let store = MemoryBlockstore()
+        let writes = (0..<records).map { n in
+            RepoWrite.create(TestRepo.collections[n % 3], TestRepo.randomRKey(using: &rng), TestRepo.record(n))
+        }
+        return (try Repo.create(storage: store, did: TestRepo.did, keypair: TestRepo.keypair, writes: writes), store)
+    }
+
+    /// A random batch against the current content: creates, updates, deletes (several at high layers, which merge
+    /// subtrees when removed).
+    static func randomBatch(_ repo: Repo, size: Int, counter: inout Int, rng: inout SeededRNG) throws -> [RepoWrite] {
+        let existing = try repo.data.entries().map(\.key)
+        let existingSet = Set(existing)
+        var used: Set<String> = []
+        var writes: [RepoWrite] = []
+        // Keys above layer 0 first, so their deletion (a subtree merge) is well represented.
+        let high = existing.filter { MST.layer(of: $0) > 0 }
+        for _ in 0..<size {
+            counter += 1
+            let roll = Int.random(in: 0..<10, using: &rng)
+            let pool = roll == 9 && !high.isEmpty ? high : existing
+            if roll < 5 || pool.isEmpty {
+                let collection = TestRepo.collections.randomElement(using: &rng)!
+                let rkey = TestRepo.randomRKey(using: &rng)
+                let write = RepoWrite.create(collection, rkey, TestRepo.record(counter, collection))
+                if !existingSet.contains(write.path), used.insert(write.path).inserted { writes.append(write) }
+                continue
+            }
+            let path = pool.randomElement(using: &rng)!
+            guard used.insert(path).inserted else { continue }
+            let parts = path.split(separator: "/")
+            let collection = try NSID(parts[0])
+            let rkey = try RecordKey(parts[1])
+            if roll < 7 {
+                writes.append(.update(collection, rkey, TestRepo.record(counter, collection)))
+            } else {
+                writes.append(.delete(collection, rkey))
+            }
+        }
+        return writes
+    }
+
     static let did = try! DID("did:plc:testrepo0000000000000000")
     static let keypair = try! Secp256k1Keypair(privateKey: Array(repeating: 0x11, count: 32))
     static let otherKeypair = try! Secp256k1Keypair(privateKey: Array(repeating: 0x22, count: 32))

@@ -5,15 +5,6 @@ import Testing
 @testable import ATRepo
 
 @Suite struct RepoTests {
-    static func makeRepo(records: Int, seed: UInt64 = 1) throws -> (Repo, MemoryBlockstore) {
-        var rng = SeededRNG(seed: seed)
-        let store = MemoryBlockstore()
-        let writes = (0..<records).map { n in
-            RepoWrite.create(TestRepo.collections[n % 3], TestRepo.randomRKey(using: &rng), TestRepo.record(n))
-        }
-        return (try Repo.create(storage: store, did: TestRepo.did, keypair: TestRepo.keypair, writes: writes), store)
-    }
-
     @Test func commitSignsAndVerifies() throws {
         let data = MST(storage: MemoryBlockstore()).rootCID
         let rev = try TID("3jzfcijpj2z2a")
@@ -130,7 +121,7 @@ import Testing
     }
 
     @Test func resignKeepsTheDataAndClearsTheFloor() throws {
-        let (repo, _) = try Self.makeRepo(records: 5)
+        let (repo, _) = try TestRepo.makeRepo(records: 5)
         let past = TIDGenerator(clockID: 3) { 1_000_000_000_000_000 }
         // A revision announced by a newer state the store no longer has (a restore from an older backup).
         let announced = TIDGenerator(clockID: 4) { 4_000_000_000_000_000 }.next()
@@ -148,7 +139,7 @@ import Testing
 
     @Test(arguments: [0, 1, 250])
     func exportImportRoundTrip(records: Int) throws {
-        let (repo, _) = try Self.makeRepo(records: records)
+        let (repo, _) = try TestRepo.makeRepo(records: records)
         let car = try repo.exportCAR()
         let (roots, blocks) = try CARReader.read(car)
         #expect(roots == [repo.cid])
@@ -170,10 +161,10 @@ import Testing
     @Test(arguments: [77, 78, 79, 80])
     func exportImportAfterManyCommits(seed: UInt64) throws {
         var rng = SeededRNG(seed: seed)
-        var (repo, store) = try Self.makeRepo(records: 100, seed: seed &* 31 &+ 5)
+        var (repo, store) = try TestRepo.makeRepo(records: 100, seed: seed &* 31 &+ 5)
         var counter = 0
         for _ in 0..<15 {
-            let writes = try CommitProofTests.randomBatch(repo, size: 20, counter: &counter, rng: &rng)
+            let writes = try TestRepo.randomBatch(repo, size: 20, counter: &counter, rng: &rng)
             repo = try repo.applyWrites(writes, keypair: TestRepo.keypair).repo
         }
         // Storage holds exactly the reachable blocks: nothing leaked, nothing lost.
@@ -185,7 +176,7 @@ import Testing
         #expect(imported.data.rootCID == repo.data.rootCID)
         #expect(try imported.data.entries().map(\.key) == repo.data.entries().map(\.key))
         // Both continue identically.
-        let more = try CommitProofTests.randomBatch(repo, size: 20, counter: &counter, rng: &rng)
+        let more = try TestRepo.randomBatch(repo, size: 20, counter: &counter, rng: &rng)
         let a = try repo.formatCommit(more, keypair: TestRepo.keypair)
         let b = try imported.formatCommit(more, keypair: TestRepo.keypair)
         #expect(a.data == b.data)
@@ -193,7 +184,7 @@ import Testing
     }
 
     @Test func exportSinceHoldsTheNewBlocks() throws {
-        let (repo, _) = try Self.makeRepo(records: 50)
+        let (repo, _) = try TestRepo.makeRepo(records: 50)
         let since = repo.commit.rev
         let (after, commit) = try repo.applyWrites(
             [.create(TestRepo.collections[0], try RecordKey("new"), TestRepo.record(1000))], keypair: TestRepo.keypair)

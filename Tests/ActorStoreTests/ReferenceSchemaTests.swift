@@ -10,27 +10,6 @@ import Testing
 
 /// A `store.sqlite` as the reference PDS creates it must open and work, and ours must have the same schema.
 @Suite struct ReferenceSchemaTests {
-    /// What the reference's Kysely migrator executes for a new actor store: its bookkeeping tables, then
-    /// `actor-store/db/migrations/001-init.ts` (reference-pds.md §c.1), then the `001` row.
-    static let referenceDDL = [
-        #"create table if not exists "kysely_migration" ("name" varchar(255) not null primary key, "timestamp" varchar(255) not null)"#,
-        #"create table if not exists "kysely_migration_lock" ("id" varchar(255) not null primary key, "is_locked" integer default 0 not null)"#,
-        #"insert into "kysely_migration_lock" ("id", "is_locked") values ('migration_lock', 0)"#,
-        #"create table "repo_root" ("did" varchar primary key, "cid" varchar not null, "rev" varchar not null, "indexedAt" varchar not null)"#,
-        #"create table "repo_block" ("cid" varchar primary key, "repoRev" varchar not null, "size" integer not null, "content" blob not null)"#,
-        #"create index "repo_block_repo_rev_idx" on "repo_block" ("repoRev", "cid")"#,
-        #"create table "record" ("uri" varchar primary key, "cid" varchar not null, "collection" varchar not null, "rkey" varchar not null, "repoRev" varchar not null, "indexedAt" varchar not null, "takedownRef" varchar)"#,
-        #"create index "record_cid_idx" on "record" ("cid")"#,
-        #"create index "record_collection_idx" on "record" ("collection")"#,
-        #"create index "record_repo_rev_idx" on "record" ("repoRev")"#,
-        #"create table "blob" ("cid" varchar primary key, "mimeType" varchar not null, "size" integer not null, "tempKey" varchar, "width" integer, "height" integer, "createdAt" varchar not null, "takedownRef" varchar)"#,
-        #"create index "blob_tempkey_idx" on "blob" ("tempKey")"#,
-        #"create table "record_blob" ("blobCid" varchar not null, "recordUri" varchar not null, constraint "record_blob_pkey" primary key ("blobCid", "recordUri"))"#,
-        #"create table "backlink" ("uri" varchar not null, "path" varchar not null, "linkTo" varchar not null, constraint "backlinks_pkey" primary key ("uri", "path"))"#,
-        #"create index "backlink_link_to_idx" on "backlink" ("path", "linkTo")"#,
-        #"create table "account_pref" ("id" integer primary key autoincrement, "name" varchar not null, "valueJson" text not null)"#,
-        #"insert into "kysely_migration" ("name", "timestamp") values ('001', '2023-11-01T10:00:00.000Z')"#,
-    ]
 
     /// Builds a reference-style actor directory for `did` with one commit-like root block and one record.
     static func makeReferenceStore(_ store: ActorStore, did: DID, keypair: Secp256k1Keypair) throws -> (CID, CID) {
@@ -46,7 +25,7 @@ import Testing
         let commitCID = CID.dagCBOR(hashing: commitBytes)
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")  // ensureWal() at creation
-            for statement in referenceDDL { try db.execute(sql: statement) }
+            for statement in referenceActorDDL { try db.execute(sql: statement) }
             for (cid, bytes) in [(recordCID, recordBytes), (commitCID, commitBytes)] {
                 try db.execute(
                     sql: "insert into repo_block (cid, repoRev, size, content) values (?, ?, ?, ?)",

@@ -133,7 +133,7 @@ import Testing
             let queue = try DatabaseQueue(path: location.database.path)
             try await queue.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA journal_mode = WAL")
-                for statement in ReferenceSchemaTests.referenceDDL { try db.execute(sql: statement) }
+                for statement in referenceActorDDL { try db.execute(sql: statement) }
                 for (cid, bytes) in genesis.newBlocks {
                     try db.execute(
                         sql: "insert into repo_block (cid, repoRev, size, content) values (?, ?, ?, ?)",

@@ -92,8 +92,8 @@ extension Sequencer {
                     WHERE did = ? AND eventType IN ('append', 'sync') AND invalidated = 0 ORDER BY seq DESC LIMIT 1
                     """,
                 arguments: [did.rawValue])
-            guard let row, let event = Self.decode(row, logger: logger) else { return nil }
-            return try Self.rev(of: event)
+            guard let row else { return nil }
+            return try Self.commitRev(row, logger: logger)?.rev
         }
     }
 
@@ -109,8 +109,8 @@ extension Sequencer {
                     """)
             var revs: [DID: TID] = [:]
             while let row = try rows.next() {
-                guard let event = Self.decode(row, logger: logger) else { continue }
-                revs[event.did] = try Self.rev(of: event)
+                guard let (did, rev) = try Self.commitRev(row, logger: logger) else { continue }
+                revs[did] = rev
             }
             return revs
         }
@@ -118,11 +118,24 @@ extension Sequencer {
 
     // MARK: - Row access
 
-    static func rev(of event: SequencedEvent) throws -> TID? {
-        switch try event.event() {
-        case .commit(let commit): commit.rev
-        case .sync(let sync): sync.rev
-        case .identity, .account: nil
+    /// The account and rev of a stored `#commit`/`#sync` row, read from its stored bytes (no frame is built: recovery
+    /// reads one row per account at start-up); `nil` (logged) for rows that do not decode.
+    static func commitRev(_ row: Row, logger: Logger) throws -> (did: DID, rev: TID)? {
+        guard let typeName: String = row["eventType"], let type = SeqEventType(rawValue: typeName),
+            let data: Data = row["event"]
+        else { return nil }
+        let event: SeqEvent
+        do {
+            event = try SeqEvent(type: type, bodyBytes: [UInt8](data))
+        } catch {
+            let seq: Int64 = row["seq"]
+            logger.warning("Skipping an undecodable event", metadata: ["sequencer.seq": "\(seq)"])
+            return nil
+        }
+        switch event {
+        case .commit(let commit): return (commit.repo, commit.rev)
+        case .sync(let sync): return (sync.did, sync.rev)
+        case .identity, .account: return nil
         }
     }
 

@@ -118,6 +118,12 @@ extension ServiceDB {
     /// The account a login identifier names: an email when it contains `@`, else a handle or a DID.
     package func account(identifier: String) async throws -> AccountRecord? {
         if identifier.contains("@") { return try await account(email: identifier) }
+        return try await account(atIdentifier: identifier)
+    }
+
+    /// The account an AT identifier (a `repo` parameter: DID or handle) names, deactivated and taken-down accounts
+    /// included.
+    package func account(atIdentifier identifier: String) async throws -> AccountRecord? {
         if let did = try? DID(identifier) { return try await account(did: did) }
         if let handle = try? Handle(identifier) { return try await account(handle: handle) }
         return nil

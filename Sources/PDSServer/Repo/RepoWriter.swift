@@ -58,7 +58,7 @@ struct RepoWriter: Sendable {
             request, scopes: SessionTokens.Scope.standard, checkTakedown: true, checkDeactivated: true)
         // The usual case, the caller's own DID, needs no second lookup.
         if repo == caller.did.rawValue { return caller.did }
-        guard let account = try await serviceDB.account(identifiedBy: repo) else {
+        guard let account = try await serviceDB.account(atIdentifier: repo) else {
             throw XRPCError.invalidRequest("Could not find repo: \(repo)")
         }
         guard account.did == caller.did else { throw XRPCError.authRequired() }
@@ -200,16 +200,5 @@ struct RepoWriter: Sendable {
     /// `{cid, rev}` of a commit, as the write outputs report it.
     static func commitMeta(_ commit: CommitData) -> LexValue {
         .map(["cid": .string(commit.cid.description), "rev": .string(commit.rev.rawValue)])
-    }
-}
-
-extension ServiceDB {
-    /// The account a `repo`-style parameter (handle or DID) names, deactivated and taken-down accounts included.
-    /// - Parameters:
-    ///   - identifier: a DID or a handle.
-    func account(identifiedBy identifier: String) async throws -> AccountRecord? {
-        if let did = try? DID(identifier) { return try await account(did: did) }
-        if let handle = try? Handle(identifier) { return try await account(handle: handle) }
-        return nil
     }
 }

@@ -59,6 +59,6 @@ struct ComAtprotoRepo: Sendable {
 
     /// The account a `repo` parameter (handle or DID) names, deactivated and taken-down accounts included.
     func findAccount(_ repo: String) async throws -> AccountRecord? {
-        try await serviceDB.account(identifiedBy: repo)
+        try await serviceDB.account(atIdentifier: repo)
     }
 }

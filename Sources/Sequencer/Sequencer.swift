@@ -36,9 +36,10 @@ import ServiceLifecycle
 /// ``SequencingPipeline``): its later events are refused until a reconcile, so no `#commit` builds on a missing one.
 ///
 /// Recovery closes the remaining window (a crash, or a sequencing failure that outlived the retries, between steps
-/// 1 and 3). For each actor, in its critical section, wait for its queued events (``settle(_:)``), compare the repo root with ``lastCommitRev(did:)`` through
-/// ``recoveryStatus(did:rootRev:)``; if the root is newer (or nothing was ever sequenced), emit a `#sync` of the
-/// current root with ``reconcile(did:commitCID:commitBlock:)``. A `#sync` and not the missing `#commit`s: the
+/// 1 and 3). For each actor, in its critical section, wait for its queued events (``settle(_:)``), compare the repo
+/// root with ``lastCommitRev(did:)`` through ``recoveryStatus(did:rootRev:)``; if the root is newer (or nothing was
+/// ever sequenced), emit a `#sync` of the current root with ``reconcile(commitCID:commitBlock:)``. A `#sync` and not
+/// the missing `#commit`s: the
 /// previous commit and replaced MST nodes are deleted when a commit is applied, so the diff cannot be rebuilt, and
 /// `#sync` is the spec's event for "the repo is now at this commit". The server runs this at start-up for every
 /// active account, and again for an actor whose sequencing failed, before that actor's next write. The newest

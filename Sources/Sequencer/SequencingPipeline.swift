@@ -123,7 +123,7 @@ final class SequencingPipeline: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
-            settle(batch: batch, result: writeWithRetries(batch))
+            complete(batch, result: writeWithRetries(batch))
         }
     }
 
@@ -141,7 +141,7 @@ final class SequencingPipeline: Sendable {
         return result
     }
 
-    private func settle(batch: [Entry], result: Result<[[Int64]], any Error>) {
+    private func complete(_ batch: [Entry], result: Result<[[Int64]], any Error>) {
         var dropped: [Entry] = []
         let waiters = state.withLock { state -> [DispatchSemaphore] in
             switch result {

@@ -51,7 +51,7 @@ package enum Password {
     /// - Parameters:
     ///   - body: the work, for example `{ try Password.verify(password, stored: stored) }`.
     package static func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await BlockingPool.shared.run(cpuBound: (), body)
+        try await BlockingPool.shared.runCPUBound(body)
     }
 
     static func derive(_ password: String, salt: String) throws -> [UInt8] {

@@ -50,7 +50,7 @@ private final class Concurrency: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<8 {
                 group.addTask {
-                    try await pool.run(cpuBound: ()) {
+                    try await pool.runCPUBound {
                         running.run { Thread.sleep(forTimeInterval: 0.002) }
                     }
                 }

@@ -8,7 +8,7 @@ import Synchronization
 /// when work blocks (a burst of blocked jobs becomes a burst of threads). This pool runs a fixed number of threads
 /// pulling jobs in submission order. A job that blocks occupies one of them; the others keep going.
 ///
-/// CPU-heavy jobs (scrypt: tens of milliseconds and 16 MiB each) go through ``run(cpuBound:_:)``, which lets at most
+/// CPU-heavy jobs (scrypt: tens of milliseconds and 16 MiB each) go through ``runCPUBound(_:)``, which lets at most
 /// ``cpuSlots`` of them hold a thread at once, so a burst of logins never takes every thread from file and database
 /// work. Waiting for a slot suspends the task; it blocks no thread.
 package final class BlockingPool: Sendable {
@@ -19,7 +19,7 @@ package final class BlockingPool: Sendable {
 
     /// The number of threads.
     package let threadCount: Int
-    /// The most ``run(cpuBound:_:)`` jobs that hold a thread at once.
+    /// The most ``runCPUBound(_:)`` jobs that hold a thread at once.
     package let cpuSlots: Int
 
     private struct State {
@@ -69,9 +69,8 @@ package final class BlockingPool: Sendable {
 
     /// Runs CPU-heavy `work` (scrypt), at most ``cpuSlots`` at once; later callers wait without blocking a thread.
     /// - Parameters:
-    ///   - cpuBound: marks the job as CPU-heavy.
     ///   - work: the work.
-    package func run<T: Sendable>(cpuBound: Void, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+    package func runCPUBound<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         await acquireCPUSlot()
         defer { releaseCPUSlot() }
         return try await run(work)

@@ -68,6 +68,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "HTTPGuard",
+            dependencies: [
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "ServiceDB",
             dependencies: [
                 "ATCore", "SQLiteSupport",
@@ -116,7 +126,7 @@ let package = Package(
             name: "PDSServer",
             dependencies: [
                 "ATCore", "ATCrypto", "ATRepo", "Lexicon", "ActorStore", "BlobStore", "ServiceDB", "Sequencer",
-                "Identity", "PLCServer", "SQLiteSupport",
+                "Identity", "PLCServer", "SQLiteSupport", "HTTPGuard",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

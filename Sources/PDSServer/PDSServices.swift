@@ -4,6 +4,7 @@ import BlobStore
 import ATCore
 import ATCrypto
 import Foundation
+import HTTPGuard
 import Hummingbird
 import Identity
 import Logging
@@ -46,6 +47,8 @@ package final class PDSServices: Sendable {
     let repoWriter: RepoWriter
     /// Asks `PDS_CRAWLERS` to crawl this PDS after new events.
     package let crawlers: Crawlers
+    /// The open HTTP connections, against `PDS_HTTP_MAX_CONNECTIONS` and `PDS_HTTP_MAX_CONNECTIONS_PER_IP`.
+    package let connections: ConnectionRegistry
     /// Record keys for records created without one (one generator, so keys from this process strictly increase).
     package let tidGenerator = TIDGenerator()
     /// The blobstore of each actor (`PDS_BLOBSTORE_*`).
@@ -58,6 +61,17 @@ package final class PDSServices: Sendable {
     package let now: @Sendable () -> Date
     /// The HTTP client of the S3 blobstore, owned here and shut down when the service group stops.
     private let blobstoreHTTPClient: HTTPClient?
+
+    /// Open actor-store handles the descriptor limit allows once the HTTP connections have their share: raises the
+    /// soft limit to the hard limit first.
+    /// - Parameters:
+    ///   - configuration: the configuration (``PDSConfiguration/http``'s connection cap).
+    ///   - sqlite: the SQLite settings (descriptors per open store).
+    static func actorHandleBudget(_ configuration: PDSConfiguration, sqlite: SQLiteConfiguration) -> Int {
+        let limit = Int(clamping: FileDescriptorLimit.raise())
+        return ActorStore.Configuration.handleCacheSize(
+            fileDescriptorLimit: max(0, limit - configuration.http.limits.maxConnections), sqlite: sqlite)
+    }
 
     /// The path prefix the embedded PLC directory is served under.
     package static let embeddedPLCPath = "/plc"
@@ -86,7 +100,7 @@ package final class PDSServices: Sendable {
         actorStore = try ActorStore(
             configuration: .init(
                 actorsDirectory: URL(fileURLWithPath: storage.actorStoreDirectory),
-                handleCacheSize: storage.actorStoreCacheSize,
+                handleCacheSize: storage.actorStoreCacheSize ?? Self.actorHandleBudget(configuration, sqlite: sqlite),
                 sqlite: sqlite))
         var sequencerConfiguration = Sequencer.Configuration(
             databaseURL: URL(fileURLWithPath: storage.sequencerDBLocation),
@@ -95,6 +109,8 @@ package final class PDSServices: Sendable {
         sequencer = try Sequencer(configuration: sequencerConfiguration, logger: logger)
         reconciler = RepoReconciler(actorStore: actorStore, sequencer: sequencer, serviceDB: serviceDB, logger: logger)
         let repoRootMirror = RepoRootMirror(serviceDB: serviceDB, logger: logger)
+        let trustedProxies = Set(configuration.http.trustedProxies)
+        connections = ConnectionRegistry(limits: configuration.http.limits) { trustedProxies.contains($0) }
         crawlers = Crawlers(
             hostname: configuration.service.hostname, crawlers: configuration.service.crawlers, sequencer: sequencer,
             logger: logger)

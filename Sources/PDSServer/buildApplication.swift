@@ -1,3 +1,4 @@
+import HTTPGuard
 import Hummingbird
 import HummingbirdWebSocket
 import Identity
@@ -78,7 +79,9 @@ package func buildApplication(services: PDSServices, logger: Logger) async throw
     if summary.synced + summary.resigned + summary.announced > 0 { services.crawlers.noteEventsBeforeStart() }
     var app = Application(
         router: buildRouter(services: services),
-        server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(services: services)),
+        server: .guardedHTTP1WebSocketUpgrade(
+            webSocketRouter: buildWebSocketRouter(services: services), limits: services.configuration.http.limits,
+            registry: services.connections),
         configuration: .init(
             address: .hostname("0.0.0.0", port: services.configuration.service.port),
             serverName: "swift-pds"

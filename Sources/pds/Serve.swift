@@ -49,6 +49,8 @@ extension PDSCommand {
             var logger = Logger(label: "pds")
             logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
 
+            // Before the configuration: the connection cap's default is sized from the raised limit.
+            FileDescriptorLimit.raise()
             let configuration: PDSConfiguration
             do {
                 configuration = try PDSConfiguration.fromEnvironment(environment)
@@ -62,7 +64,6 @@ extension PDSCommand {
                     "pds.dataDirectory": "\(configuration.storage.dataDirectory)",
                     "pds.devMode": "\(configuration.service.devMode)",
                 ])
-            FileDescriptorLimit.raise()
             let services: PDSServices
             do {
                 services = try PDSServices(configuration: configuration, logger: logger)

@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import HTTPGuard
 
 /// The server's configuration, read from the reference PDS's `PDS_*` environment variables.
 ///
@@ -17,6 +18,8 @@ package struct PDSConfiguration: Sendable {
     package var secrets: Secrets
     /// Blob storage (see ``PDSConfiguration/resolvingBlobstore()``).
     package var blobs: Blobs
+    /// HTTP connection limits (see ``PDSConfiguration/readHTTP(reader:problems:)``).
+    package var http: HTTP
 
     /// Service settings.
     package struct Service: Sendable {
@@ -228,6 +231,8 @@ package struct PDSConfiguration: Sendable {
         self.blobs = Self.readBlobs(
             reader: reader, environment: environment, devMode: devMode, dataDirectory: dataDirectory,
             uploadLimit: blobUploadLimit, problems: &problems)
+
+        self.http = Self.readHTTP(reader: reader, problems: &problems)
 
         self.secrets = Secrets(
             jwtSecret: reader.string(forKey: "jwtSecret", isSecret: true),

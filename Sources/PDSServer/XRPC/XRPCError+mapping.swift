@@ -4,6 +4,7 @@ import ATCore
 import ATCrypto
 import ATRepo
 import Foundation
+import HTTPGuard
 import Hummingbird
 import Identity
 import ServiceDB
@@ -22,7 +23,12 @@ extension XRPCError {
         case let error as RepoError: XRPCError(error)
         case let error as ActorStoreError: XRPCError(error)
         case let error as BlobStoreError: XRPCError(error)
-        default: nil
+        default:
+            ConnectionGuardError.clientFault(error).map {
+                XRPCError(
+                    status: HTTPResponse.Status(code: $0.status),
+                    name: $0.status == 408 ? "RequestTimeout" : XRPCErrorName.invalidRequest, message: $0.message)
+            }
         }
     }
 

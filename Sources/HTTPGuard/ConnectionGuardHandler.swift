@@ -45,6 +45,8 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     private var closing = false
+    /// The server is shutting down: close once no response is owed.
+    private var quiescing = false
     /// This handler's own context (exchange events arrive from the observer, which has another).
     private var context: ChannelHandlerContext?
 
@@ -123,6 +125,20 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
         }
     }
 
+    package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // Graceful shutdown: a connection with nothing in flight closes now, one with requests in flight after their
+        // responses (before its first request the framework's own handler is not in the pipeline yet).
+        if event is ChannelShouldQuiesceEvent {
+            switch phase {
+            case .upgrading, .upgraded: break
+            case .head, .body:
+                quiescing = true
+                if outstanding == 0 { return close(context: context) }
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     package func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
             unwritableSince = nil
@@ -184,6 +200,11 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
         responseInProgress = false
         outstanding = max(0, outstanding - 1)
         guard outstanding == 0 else { return }
+        if quiescing, let context {
+            // After the response's last bytes (the end is being written now; the flush follows).
+            context.eventLoop.assumeIsolated().execute { self.close(context: context) }
+            return
+        }
         let now = NIODeadline.now()
         lastActivity = now
         if let admissionID { registry.setIdle(admissionID, since: now) }

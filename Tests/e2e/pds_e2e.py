@@ -59,7 +59,18 @@ class Server:
 
 
 def start_server(data_dir: Path, extra_env: dict | None = None) -> Server:
-    """Starts `pds serve` in dev mode on a free port with `data_dir`; waits until `_health` answers."""
+    """Starts `pds serve` in dev mode on a free port with `data_dir`; waits until `_health` answers. A port taken
+    between choosing it and binding it (tests that open thousands of client sockets use the same range) is retried."""
+    for attempt in range(3):
+        try:
+            return _start_server(data_dir, extra_env)
+        except RuntimeError as error:
+            if "Address already in use" not in str(error) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_server(data_dir: Path, extra_env: dict | None) -> Server:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
     env.update({

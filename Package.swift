@@ -200,6 +200,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "HTTPGuardTests",
+            dependencies: [
+                "HTTPGuard",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LexiconTests", dependencies: ["Lexicon", "TestFixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PDSServerTests",

@@ -27,12 +27,13 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
         case upgraded
     }
 
-    private let limits: ConnectionLimits
+    /// The limits.
+    let limits: ConnectionLimits
     private let registry: ConnectionRegistry
     private let logger: Logger
     private var admissionID: UInt64?
     private var phase: Phase = .head(firstByte: nil, bytes: 0, sawLineEnd: false)
-    private var lastActivity = NIODeadline.now()
+    private var lastActivity = NIODeadline.uptimeNanoseconds(0)
     /// Requests whose response has not been written to the end yet.
     private(set) var outstanding = 0
     /// Whether the current request line ended in a bare LF (RFC 9112 requires CRLF).
@@ -90,7 +91,7 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !closing else { return }
         let count = unwrapInboundIn(data).readableBytes
-        lastActivity = .now()
+        lastActivity = context.eventLoop.now
         readPending = false
         var startedHead = false
         switch phase {
@@ -143,7 +144,7 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
         if context.channel.isWritable {
             unwritableSince = nil
         } else if unwritableSince == nil {
-            let now = NIODeadline.now()
+            let now = context.eventLoop.now
             unwritableSince = now
             armTimer(for: now + limits.writeTimeout)
         }
@@ -180,7 +181,7 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
     func requestHeadReceived() {
         outstanding += 1
         if let admissionID { registry.setIdle(admissionID, since: nil) }
-        let now = NIODeadline.now()
+        let now = context?.eventLoop.now ?? .now()
         phase = .body(windowStart: now, windowBytes: 0)
         armTimer(for: now + limits.bodyWindow)
     }
@@ -205,7 +206,7 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
             context.eventLoop.assumeIsolated().execute { self.close(context: context) }
             return
         }
-        let now = NIODeadline.now()
+        let now = context?.eventLoop.now ?? .now()
         lastActivity = now
         if let admissionID { registry.setIdle(admissionID, since: now) }
         armTimer(for: now + limits.idleTimeout)
@@ -215,7 +216,7 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
     func upgradeRequested() {
         outstanding = 0
         if let admissionID { registry.setIdle(admissionID, since: nil) }
-        let now = NIODeadline.now()
+        let now = context?.eventLoop.now ?? .now()
         phase = .upgrading(since: now)
         armTimer(for: now + limits.headerTimeout)
     }
@@ -225,10 +226,10 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
     private func activate(context: ChannelHandlerContext) {
         guard admissionID == nil, !closing else { return }
         let address = context.channel.remoteAddress?.ipAddress ?? "local"
-        switch registry.admit(address: address, channel: context.channel) {
+        lastActivity = context.eventLoop.now
+        switch registry.admit(address: address, channel: context.channel, now: lastActivity) {
         case .admitted(let id, let evicted):
             admissionID = id
-            lastActivity = .now()
             armTimer(for: lastActivity + limits.idleTimeout)
             if let evicted {
                 logger.debug("Closing an idle connection to make room", metadata: ["connection.limit": "total"])
@@ -268,7 +269,7 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
     /// Acts on whatever deadline has passed and arms the timer for the next one.
     private func evaluate(context: ChannelHandlerContext) {
         guard !closing else { return }
-        let now = NIODeadline.now()
+        let now = context.eventLoop.now
         var next: NIODeadline?
         func due(_ deadline: NIODeadline) -> Bool {
             if now >= deadline { return true }
@@ -316,11 +317,11 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
         extraHeaders: [(String, String)] = []
     ) {
         guard !closing else { return }
-        failRequestBody(context: context, status: status, message: message)
         guard !responseInProgress else { return close(context: context) }
         logger.debug("Refusing a request", metadata: ["http.status": "\(status.code)", "reason": "\(message)"])
-        closing = true
+        closing = true  // first: whatever a handler writes from here on is dropped
         cancelTimer()
+        failRequestBody(context: context, status: status, message: message)
         let bytes = GuardResponse.bytes(status, error: error, message: message, extraHeaders: extraHeaders)
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(bytes))).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)

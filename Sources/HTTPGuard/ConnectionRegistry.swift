@@ -59,8 +59,9 @@ package final class ConnectionRegistry: Sendable {
     /// - Parameters:
     ///   - address: the peer's IP address (or any stable key for peers without one).
     ///   - channel: the connection, closed by a later admission if it is evicted.
+    ///   - now: the time (its event loop's).
     /// - Returns: Whether it is admitted, and the connection evicted for it.
-    package func admit(address: String, channel: any Channel) -> Admission {
+    package func admit(address: String, channel: any Channel, now: NIODeadline = .now()) -> Admission {
         let exempt = isExempt(address)
         return state.withLock { state in
             if !exempt, maxPerAddress > 0, state.perAddress[address, default: 0] >= maxPerAddress {
@@ -78,7 +79,7 @@ package final class ConnectionRegistry: Sendable {
             }
             let id = state.nextID
             state.nextID += 1
-            state.entries[id] = Entry(address: address, exempt: exempt, channel: channel, idleSince: .now())
+            state.entries[id] = Entry(address: address, exempt: exempt, channel: channel, idleSince: now)
             if !exempt { state.perAddress[address, default: 0] += 1 }
             return .admitted(id: id, evicted: evicted)
         }

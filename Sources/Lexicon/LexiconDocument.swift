@@ -14,7 +14,7 @@ package struct LexiconDocument: Sendable, Equatable {
         do {
             value = try JSONValue(parsing: Array(bytes))
         } catch {
-            throw .invalidLexicon("not JSON: \(error)")
+            throw .invalidLexicon("\(error)")
         }
         try self.init(json: value)
     }

@@ -13,7 +13,7 @@ extension JSONValue {
                 parser.skipWhitespace()
                 let value = try parser.parseValue(depth: 0)
                 parser.skipWhitespace()
-                guard parser.position == buffer.count else { throw DataModelError.invalidDataModel("trailing JSON text") }
+                guard parser.position == buffer.count else { throw parser.fail("unexpected text after the JSON value") }
                 return value
             }
         }
@@ -43,8 +43,8 @@ struct JSONParser {
         self.maxDepth = maxDepth
     }
 
-    private func fail(_ message: String) -> DataModelError {
-        .invalidDataModel("JSON: \(message) at offset \(position)")
+    func fail(_ message: String) -> DataModelError {
+        .invalidJSON("\(message) at offset \(position)")
     }
 
     mutating func skipWhitespace() {

@@ -117,7 +117,7 @@ extension DIDDocument {
         } catch let error as IdentityError {
             throw error
         } catch {
-            throw .invalidDIDDocument("\(error)")
+            throw .invalidDIDDocument((error as? DecodingError)?.reason ?? "not valid JSON")
         }
     }
 

@@ -181,7 +181,7 @@ package struct PLCOperation: Sendable, Hashable {
     ///   - bytes: UTF-8 JSON.
     package init(jsonBytes bytes: some Collection<UInt8>) throws(PLCError) {
         let json: JSONValue
-        do { json = try JSONValue(parsing: bytes) } catch { throw .malformedOperation("invalid JSON: \(error)") }
+        do { json = try JSONValue(parsing: bytes) } catch { throw .malformedOperation("\(error)") }
         try self.init(json: json)
     }
 }

@@ -24,14 +24,15 @@ package enum XRPCBody {
     }
 
     /// The body as an atproto data-model value (strict JSON, `$link`/`$bytes` mapped).
-    /// - Throws: 400 `InvalidRequest` for malformed JSON or a non-object body, 413 when too large.
+    /// - Throws: 400 `InvalidRequest` for malformed JSON ("Invalid JSON: unexpected end of input at offset 12") or a
+    ///   value outside the data model ("Invalid data: …"), 413 when too large.
     package static func lexValue(_ request: Request, limit: Int = defaultJSONLimit) async throws -> LexValue {
         try requireJSON(request)
         let bytes = try await self.bytes(request, limit: limit)
         do {
             return try LexValue(jsonBytes: bytes)
         } catch {
-            throw XRPCError.invalidRequest("Invalid JSON body: \(error)")
+            throw XRPCError.invalidRequest(Self.message(error, bytes: bytes))
         }
     }
 
@@ -47,14 +48,37 @@ package enum XRPCBody {
         } catch let DecodingError.keyNotFound(key, _) {
             throw XRPCError.invalidRequest("Input must have the property \"\(key.stringValue)\"")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: "/")
-            throw XRPCError.invalidRequest("Input/\(path) has the wrong type")
+            let path = Self.path(context.codingPath)
+            throw XRPCError.invalidRequest(path.isEmpty ? "Input must be an object" : "Input/\(path) has the wrong type")
         } catch let DecodingError.dataCorrupted(context) {
-            let path = context.codingPath.map(\.stringValue).joined(separator: "/")
-            throw XRPCError.invalidRequest(path.isEmpty ? "Invalid JSON body" : "Input/\(path) is invalid")
+            let path = Self.path(context.codingPath)
+            if !path.isEmpty { throw XRPCError.invalidRequest("Input/\(path) is invalid") }
+            // Foundation's reason names no position: our parser says what is wrong, and where.
+            do {
+                _ = try JSONValue(parsing: bytes)
+            } catch {
+                throw XRPCError.invalidRequest("\(error)")
+            }
+            throw XRPCError.invalidRequest("Invalid JSON")
         } catch {
-            throw XRPCError.invalidRequest("Invalid JSON body")
+            // A type's own decoding check failed; its error is not written for clients.
+            throw XRPCError.invalidRequest("Input is invalid")
         }
+    }
+
+    /// A coding path as `a/0/b`.
+    private static func path(_ codingPath: [any CodingKey]) -> String {
+        codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: "/")
+    }
+
+    /// The message for a body that is not a data-model value: the parser's or the data model's reason, e.g.
+    /// "Invalid JSON: nesting too deep at offset 252"; a valid JSON value that is not an object is
+    /// "Input must be an object".
+    private static func message(_ error: any Error, bytes: [UInt8]) -> String {
+        if case .invalidDataModel? = error as? DataModelError, let json = try? JSONValue(parsing: bytes) {
+            if case .object = json {} else { return "Input must be an object" }
+        }
+        return "\(error)"
     }
 
     static let payloadTooLarge = XRPCError(status: .contentTooLarge, name: XRPCErrorName.payloadTooLarge, message: "request entity too large")

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Generates Sources/Lexicon/Generated/KnownLexicons+documents.swift from ../shared/lexicons.
 
-The record types the reference PDS validates (a fixed list), plus every lexicon document they reference,
-transitively, are embedded as minified JSON so the shipped binary needs no lexicon files at run time.
+The record types the reference PDS validates (a fixed list), the XRPC methods of the namespaces a PDS serves (every
+query, procedure and subscription under METHOD_NAMESPACES: their parameters and input encodings are enforced for the
+methods we serve), plus every lexicon document they reference, transitively, are embedded as minified JSON so the
+shipped binary needs no lexicon files at run time.
 Run again when the lexicons change; LexiconTests checks the embedded text matches the source files.
 """
 import json
@@ -21,6 +23,24 @@ KNOWN_RECORD_TYPES = [
     "app.bsky.labeler.service", "app.bsky.notification.declaration", "chat.bsky.actor.declaration",
     "com.atproto.lexicon.schema", "com.germnetwork.declaration",
 ]
+
+
+METHOD_NAMESPACES = ["com.atproto"]
+
+
+def method_ids():
+    """The NSIDs of every query, procedure and subscription lexicon under METHOD_NAMESPACES."""
+    found = []
+    for namespace in METHOD_NAMESPACES:
+        for directory, _, files in os.walk(os.path.join(LEXICONS, *namespace.split("."))):
+            for name in files:
+                if not name.endswith(".json"):
+                    continue
+                with open(os.path.join(directory, name), encoding="utf-8") as f:
+                    doc = json.load(f)
+                if doc["defs"].get("main", {}).get("type") in ("query", "procedure", "subscription"):
+                    found.append(doc["id"])
+    return sorted(found)
 
 
 def load(nsid):
@@ -42,7 +62,7 @@ def refs(node, doc_id, out):
 
 
 def closure():
-    seen, queue = {}, list(KNOWN_RECORD_TYPES)
+    seen, queue = {}, list(KNOWN_RECORD_TYPES) + method_ids()
     while queue:
         nsid = queue.pop()
         if nsid in seen:

@@ -1,4 +1,5 @@
-/// The lexicons compiled into the binary: the record types the server validates and everything they reference.
+/// The lexicons compiled into the binary: the record types the server validates, the `com.atproto` XRPC methods
+/// (their parameters and input encodings are enforced for the methods served), and everything they reference.
 ///
 /// The documents are embedded by `scripts/generate-known-lexicons.py`, so the shipped binary reads no lexicon
 /// files at run time.

@@ -14,6 +14,8 @@ package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
     BasicRoutes(configuration: services.configuration, serviceDB: services.serviceDB).register(on: router)
     let identity = services.configuration.identity
     WellKnown(serviceHandleDomains: identity.serviceHandleDomains, serviceDB: services.serviceDB).register(on: router)
+    // The served XRPC methods: their lexicon's parameters and body rules are checked before the handler runs.
+    let methods = router.group().add(middleware: XRPCLexiconMiddleware())
     ComAtprotoServer(
         service: services.configuration.service, identity: identity, invites: services.configuration.invites,
         auth: services.authVerifier, tokens: services.tokens, serviceDB: services.serviceDB,
@@ -23,22 +25,22 @@ package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
             plcClient: services.plcClient, plcRotationKey: services.plcRotationKey,
             didDocuments: services.didDocuments, publicURL: services.configuration.service.publicURL,
             recoveryDIDKey: identity.recoveryDIDKey)
-    ).register(on: router)
+    ).register(on: methods)
     ComAtprotoIdentity(
         serviceHandleDomains: identity.serviceHandleDomains, serviceDB: services.serviceDB,
         handleResolver: services.idResolver.handle
-    ).register(on: router)
+    ).register(on: methods)
     ComAtprotoRepo(
         writer: services.repoWriter, auth: services.authVerifier, serviceDB: services.serviceDB,
         actorStore: services.actorStore, blobs: { [services] in services.blobs(of: $0) },
         blobUploadLimit: services.configuration.service.blobUploadLimit, now: services.now,
         didDocument: { [services] in try await services.didDocument($0) }
-    ).register(on: router)
-    comAtprotoSync(services).register(on: router)
+    ).register(on: methods)
+    comAtprotoSync(services).register(on: methods)
     ComAtprotoAdmin(
         auth: services.authVerifier, serviceDB: services.serviceDB, actorStore: services.actorStore,
         sequencer: services.sequencer, blobs: { [services] in services.blobs(of: $0) }, now: services.now
-    ).register(on: router)
+    ).register(on: methods)
     XRPCCatchall.register(on: router)
     if let plc = services.embeddedPLC {
         plc.addRoutes(to: router.group(RouterPath(PDSServices.embeddedPLCPath)))

@@ -23,12 +23,13 @@ package enum XRPCBody {
         }
     }
 
-    /// The body as an atproto data-model value (strict JSON, `$link`/`$bytes` mapped).
+    /// The body as an atproto data-model value (strict JSON, `$link`/`$bytes` mapped). An empty body is `{}`, as the
+    /// reference's JSON body parser reads it. The `Content-Type` was checked by ``XRPCLexiconMiddleware``.
     /// - Throws: 400 `InvalidRequest` for malformed JSON ("Invalid JSON: unexpected end of input at offset 12") or a
     ///   value outside the data model ("Invalid data: …"), 413 when too large.
     package static func lexValue(_ request: Request, limit: Int = defaultJSONLimit) async throws -> LexValue {
-        try requireJSON(request)
         let bytes = try await self.bytes(request, limit: limit)
+        if bytes.isEmpty { return .map([:]) }
         do {
             return try LexValue(jsonBytes: bytes)
         } catch {
@@ -36,13 +37,13 @@ package enum XRPCBody {
         }
     }
 
-    /// The body decoded as `T`.
+    /// The body decoded as `T`; an empty body is decoded as `{}`.
     /// - Throws: 400 `InvalidRequest` naming what could not be decoded, 413 when too large.
     package static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int = defaultJSONLimit)
         async throws -> T
     {
-        try requireJSON(request)
-        let bytes = try await self.bytes(request, limit: limit)
+        var bytes = try await self.bytes(request, limit: limit)
+        if bytes.isEmpty { bytes = Array("{}".utf8) }
         do {
             return try JSONDecoder().decode(T.self, from: Data(bytes))
         } catch let DecodingError.keyNotFound(key, _) {
@@ -82,12 +83,4 @@ package enum XRPCBody {
     }
 
     static let payloadTooLarge = XRPCError(status: .contentTooLarge, name: XRPCErrorName.payloadTooLarge, message: "request entity too large")
-
-    private static func requireJSON(_ request: Request) throws {
-        guard let type = request.headers[.contentType] else { return }
-        let mime = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard mime == "application/json" else {
-            throw XRPCError.invalidRequest("Wrong request encoding (Content-Type): \(type)")
-        }
-    }
 }

@@ -24,7 +24,7 @@ struct ComAtprotoAdmin: Sendable {
     let now: @Sendable () -> Date
 
     /// Registers this namespace's methods on the router.
-    func register(on router: Router<some RequestContext>) {
+    func register(on router: some RouterMethods<some RequestContext>) {
         let prefix = "/xrpc/com.atproto.admin."
         router.post("\(prefix)updateSubjectStatus") { request, _ in
             AuthHeaders.wrap(try await updateSubjectStatus(request))

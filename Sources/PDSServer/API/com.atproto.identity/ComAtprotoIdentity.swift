@@ -12,7 +12,7 @@ struct ComAtprotoIdentity: Sendable {
     let handleResolver: HandleResolver
 
     /// Registers this namespace's methods on the router.
-    func register(on router: Router<some RequestContext>) {
+    func register(on router: some RouterMethods<some RequestContext>) {
         router.get("/xrpc/com.atproto.identity.resolveHandle") { request, _ in try await resolveHandle(request) }
     }
 }

@@ -34,7 +34,7 @@ struct ComAtprotoRepo: Sendable {
     let didDocument: @Sendable (DID) async throws -> DIDDocument?
 
     /// Registers this namespace's methods on the router.
-    func register(on router: Router<some RequestContext>) {
+    func register(on router: some RouterMethods<some RequestContext>) {
         let prefix = "/xrpc/com.atproto.repo."
         router.post("\(prefix)createRecord") { request, context in
             AuthHeaders.wrap(try await createRecord(request, logger: context.logger))

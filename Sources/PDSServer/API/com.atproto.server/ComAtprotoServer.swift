@@ -27,7 +27,7 @@ struct ComAtprotoServer: Sendable {
     let provisioner: AccountProvisioner
 
     /// Registers this namespace's methods on the router.
-    func register(on router: Router<some RequestContext>) {
+    func register(on router: some RouterMethods<some RequestContext>) {
         let prefix = "/xrpc/com.atproto.server."
         router.get("\(prefix)describeServer") { _, _ in describeServer() }
         router.post("\(prefix)createAccount") { request, context in

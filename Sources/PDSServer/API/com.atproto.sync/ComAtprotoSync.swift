@@ -25,7 +25,7 @@ struct ComAtprotoSync: Sendable {
     static let carContentType = "application/vnd.ipld.car"
 
     /// Registers the HTTP methods on the router.
-    func register(on router: Router<some RequestContext>) {
+    func register(on router: some RouterMethods<some RequestContext>) {
         let prefix = "/xrpc/com.atproto.sync."
         router.get("\(prefix)getRepo") { request, _ in try await getRepo(request) }
         router.get("\(prefix)getCheckout") { request, _ in try await getCheckout(request) }

@@ -93,7 +93,11 @@ package final class PDSServices: Sendable {
     ) throws {
         self.configuration = configuration
         self.now = now
-        rateLimits = configuration.rateLimits.enabled ? RateLimits(configuration: configuration.rateLimits, now: now) : nil
+        rateLimits =
+            configuration.rateLimits.enabled
+            ? RateLimits(
+                configuration: configuration.rateLimits, trustedProxies: configuration.http.trustedProxies, now: now)
+            : nil
         let secrets = try configuration.resolvingSecrets()
         let blobConfiguration = try configuration.resolvingBlobstore()
         let storage = configuration.storage
@@ -114,8 +118,10 @@ package final class PDSServices: Sendable {
         sequencer = try Sequencer(configuration: sequencerConfiguration, logger: logger)
         reconciler = RepoReconciler(actorStore: actorStore, sequencer: sequencer, serviceDB: serviceDB, logger: logger)
         let repoRootMirror = RepoRootMirror(serviceDB: serviceDB, logger: logger)
-        let trustedProxies = Set(configuration.http.trustedProxies)
-        connections = ConnectionRegistry(limits: configuration.http.limits) { trustedProxies.contains($0) }
+        let trustedProxies = configuration.http.trustedProxies
+        connections = ConnectionRegistry(limits: configuration.http.limits) { address in
+            IPAddress(address).map { trustedProxies.contains($0) } ?? false
+        }
         crawlers = Crawlers(
             hostname: configuration.service.hostname, crawlers: configuration.service.crawlers, sequencer: sequencer,
             logger: logger)

@@ -56,7 +56,7 @@ import Testing
             case "PDS_RATE_LIMITS_ENABLED": String(configuration.rateLimits.enabled)
             case "PDS_RATE_LIMIT_BYPASS_KEY": configuration.rateLimits.bypassKey ?? ""
             case "PDS_RATE_LIMIT_BYPASS_IPS": configuration.rateLimits.bypassIPs.map(\.description).joined(separator: ",")
-            case "PDS_TRUSTED_PROXIES": configuration.rateLimits.trustedProxies.map(\.description).joined(separator: ",")
+            case "PDS_TRUSTED_PROXIES": configuration.http.trustedProxies.map(\.description).joined(separator: ",")
             default: ""
             }
         #expect(observed == value)

@@ -51,16 +51,17 @@ package final class RateLimits: Sendable {
 
     /// Builds the counters of every limit.
     /// - Parameters:
-    ///   - configuration: the bypasses and trusted proxies.
+    ///   - configuration: the bypasses.
+    ///   - trustedProxies: the peers whose `X-Forwarded-For` names the client (`PDS_TRUSTED_PROXIES`).
     ///   - maxKeys: the most keys tracked per limit.
     ///   - now: the wall clock.
     package init(
-        configuration: PDSConfiguration.RateLimits, maxKeys: Int = RateLimiter.defaultMaxKeys,
-        now: @escaping @Sendable () -> Date
+        configuration: PDSConfiguration.RateLimits, trustedProxies: [IPRange],
+        maxKeys: Int = RateLimiter.defaultMaxKeys, now: @escaping @Sendable () -> Date
     ) {
         self.bypassKey = configuration.bypassKey
         self.bypassIPs = configuration.bypassIPs
-        self.trustedProxies = configuration.trustedProxies
+        self.trustedProxies = trustedProxies
         self.now = now
         global = RateLimiter(Self.globalIP, maxKeys: maxKeys, now: now)
         var limiters: [String: RateLimiter] = [:]

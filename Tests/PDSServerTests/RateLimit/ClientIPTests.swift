@@ -8,7 +8,8 @@ import Testing
 @Suite struct ClientIPTests {
     func limits(_ environment: [String: String] = [:]) throws -> RateLimits {
         let configuration = try PDSConfiguration.fromEnvironment(environment.merging(["PDS_DEV_MODE": "true"]) { a, _ in a })
-        return RateLimits(configuration: configuration.rateLimits, now: Date.init)
+        return RateLimits(
+            configuration: configuration.rateLimits, trustedProxies: configuration.http.trustedProxies, now: Date.init)
     }
 
     @Test func peerIsTheClientWithoutForwardedFor() throws {
@@ -19,10 +20,12 @@ import Testing
     }
 
     @Test func forwardedForIsBelievedOnlyFromTrustedProxies() throws {
-        let limits = try limits()  // default: loopback, linklocal, uniquelocal
+        let limits = try limits()  // default: loopback
         #expect(limits.clientIP(peer: "127.0.0.1", forwardedFor: ["203.0.113.9"])?.description == "203.0.113.9")
-        #expect(limits.clientIP(peer: "172.18.0.2", forwardedFor: ["203.0.113.9"])?.description == "203.0.113.9")
         #expect(limits.clientIP(peer: "::1", forwardedFor: ["2001:db8::1"])?.description == "2001:db8::1")
+        #expect(limits.clientIP(peer: "172.18.0.2", forwardedFor: ["203.0.113.9"])?.description == "172.18.0.2")
+        let docker = try self.limits(["PDS_TRUSTED_PROXIES": "loopback,uniquelocal"])
+        #expect(docker.clientIP(peer: "172.18.0.2", forwardedFor: ["203.0.113.9"])?.description == "203.0.113.9")
         // A public peer's header is ignored: it could say anything.
         #expect(limits.clientIP(peer: "198.51.100.1", forwardedFor: ["203.0.113.9"])?.description == "198.51.100.1")
         // From the right: the proxy appended the hop it saw; what the client wrote further left is not believed.
@@ -30,7 +33,7 @@ import Testing
             limits.clientIP(peer: "127.0.0.1", forwardedFor: ["1.1.1.1, 203.0.113.9"])?.description == "203.0.113.9")
         // Trusted hops are skipped, over several header lines.
         #expect(
-            limits.clientIP(peer: "127.0.0.1", forwardedFor: ["1.1.1.1, 203.0.113.9", "10.0.0.5"])?.description
+            docker.clientIP(peer: "127.0.0.1", forwardedFor: ["1.1.1.1, 203.0.113.9", "10.0.0.5"])?.description
                 == "203.0.113.9")
         // A hop that is not an address stops the walk at the proxy that sent it.
         #expect(limits.clientIP(peer: "127.0.0.1", forwardedFor: ["unknown"])?.description == "127.0.0.1")

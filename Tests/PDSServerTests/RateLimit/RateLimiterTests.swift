@@ -129,7 +129,7 @@ import Testing
             #expect(limits("com.atproto.repo." + nsid) == ["5000/3600s by did", "35000/86400s by did"])
         }
         #expect(RateLimits.methodLimits.count == 15)
-        let limits = RateLimits(configuration: .init(enabled: true, bypassIPs: [], trustedProxies: []), now: Date.init)
+        let limits = RateLimits(configuration: .init(enabled: true, bypassIPs: []), trustedProxies: [], now: Date.init)
         let writes = ["createRecord", "putRecord", "deleteRecord", "applyWrites"].map { limits.routes["com.atproto.repo." + $0]! }
         #expect(writes.allSatisfy { $0[0].limiter === writes[0][0].limiter && $0[1].limiter === writes[0][1].limiter })
     }

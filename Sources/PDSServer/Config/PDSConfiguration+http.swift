@@ -10,9 +10,9 @@ extension PDSConfiguration {
         package var limits = ConnectionLimits()
         /// - `pds.trustedProxies` → `PDS_TRUSTED_PROXIES`: the reverse proxies in front of the server, comma-separated
         ///   addresses, CIDR blocks or Express's names `loopback`, `linklocal`, `uniquelocal` (`none`: no proxy; default
-        ///   `loopback`, 127.0.0.0/8 and ::1). Connections from them are not held to the per-address cap, and their
+        ///   `127.0.0.1,::1`). Connections from them are not held to the per-address cap, and their
         ///   `X-Forwarded-For` names the client IP the rate limits count by (``RateLimits/clientIP(peer:forwardedFor:)``).
-        package var trustedProxies: [IPRange] = IPRange.named["loopback"] ?? []
+        package var trustedProxies: [IPRange] = ["127.0.0.1", "::1"].compactMap { IPRange($0) }
     }
 
     /// Reads the HTTP connection limits (our extension; ``ConnectionLimits`` documents each):

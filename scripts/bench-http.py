@@ -89,6 +89,8 @@ class Server:
         env.update({
             "PDS_DEV_MODE": "true", "PDS_PORT": str(self.port), "PDS_DATA_DIRECTORY": str(data_dir),
             "PDS_HOSTNAME": "localhost", "PDS_INVITE_REQUIRED": "false", "LOG_LEVEL": "error",
+            # Dev mode turns rate limits on; one benchmark client would hit the per-IP and per-DID limits.
+            "PDS_RATE_LIMITS_ENABLED": "false",
         })
         self.log = open(data_dir / "server.log", "ab")
         self.process = subprocess.Popen([str(binary), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)

@@ -57,8 +57,12 @@ package final class PDSServices: Sendable {
     package let blobLocks = BlobLocks()
     /// Deletes uploads no record claimed (`PDS_BLOB_TEMP_GC_*`).
     package let blobTempCollector: BlobTempCollector
-    /// The wall clock (blob upload times, garbage collection); injected by tests.
+    /// The wall clock (blob upload times, garbage collection, rate-limit windows); injected by tests.
     package let now: @Sendable () -> Date
+    /// The rate limits' counters (`PDS_RATE_LIMITS_ENABLED`), `nil` when they are off.
+    package let rateLimits: RateLimits?
+    /// Login password checks, counted.
+    package let passwordVerifier = PasswordVerifier()
     /// The HTTP client of the S3 blobstore, owned here and shut down when the service group stops.
     private let blobstoreHTTPClient: HTTPClient?
 
@@ -89,6 +93,11 @@ package final class PDSServices: Sendable {
     ) throws {
         self.configuration = configuration
         self.now = now
+        rateLimits =
+            configuration.rateLimits.enabled
+            ? RateLimits(
+                configuration: configuration.rateLimits, trustedProxies: configuration.http.trustedProxies, now: now)
+            : nil
         let secrets = try configuration.resolvingSecrets()
         let blobConfiguration = try configuration.resolvingBlobstore()
         let storage = configuration.storage
@@ -109,8 +118,10 @@ package final class PDSServices: Sendable {
         sequencer = try Sequencer(configuration: sequencerConfiguration, logger: logger)
         reconciler = RepoReconciler(actorStore: actorStore, sequencer: sequencer, serviceDB: serviceDB, logger: logger)
         let repoRootMirror = RepoRootMirror(serviceDB: serviceDB, logger: logger)
-        let trustedProxies = Set(configuration.http.trustedProxies)
-        connections = ConnectionRegistry(limits: configuration.http.limits) { trustedProxies.contains($0) }
+        let trustedProxies = configuration.http.trustedProxies
+        connections = ConnectionRegistry(limits: configuration.http.limits) { address in
+            IPAddress(address).map { trustedProxies.contains($0) } ?? false
+        }
         crawlers = Crawlers(
             hostname: configuration.service.hostname, crawlers: configuration.service.crawlers, sequencer: sequencer,
             logger: logger)

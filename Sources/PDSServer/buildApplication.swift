@@ -8,8 +8,9 @@ import PLCServer
 /// Builds the router with every route this server serves.
 /// - Parameters:
 ///   - services: the server's services.
-package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
+    let router = Router(context: PDSRequestContext.self)
+    if let limits = services.rateLimits { router.add(middleware: RateLimitMiddleware(limits: limits)) }
     router.add(middleware: XRPCErrorMiddleware())
     BasicRoutes(configuration: services.configuration, serviceDB: services.serviceDB).register(on: router)
     let identity = services.configuration.identity
@@ -19,6 +20,7 @@ package func buildRouter(services: PDSServices) -> Router<BasicRequestContext> {
     ComAtprotoServer(
         service: services.configuration.service, identity: identity, invites: services.configuration.invites,
         auth: services.authVerifier, tokens: services.tokens, serviceDB: services.serviceDB,
+        passwords: services.passwordVerifier,
         actorStore: services.actorStore, sequencer: services.sequencer, didDocuments: services.didDocuments,
         provisioner: AccountProvisioner(
             actorStore: services.actorStore, serviceDB: services.serviceDB, blobstore: services.blobstore,

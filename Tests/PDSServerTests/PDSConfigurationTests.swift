@@ -32,6 +32,10 @@ import Testing
         ("PDS_CONTACT_EMAIL_ADDRESS", "x@example.com"),
         ("PDS_MAX_SUBSCRIPTION_BUFFER", "42"),
         ("PDS_CRAWLERS", "https://bsky.network,http://relay.local:2470"),
+        ("PDS_RATE_LIMITS_ENABLED", "true"),
+        ("PDS_RATE_LIMIT_BYPASS_KEY", "bypass-secret"),
+        ("PDS_RATE_LIMIT_BYPASS_IPS", "198.51.100.7/32,2001:db8::/32"),
+        ("PDS_TRUSTED_PROXIES", "192.0.2.1/32"),
     ])
     func readsReferenceVariableNames(name: String, value: String) throws {
         let configuration = try PDSConfiguration.fromEnvironment([name: value])
@@ -49,6 +53,10 @@ import Testing
             case "PDS_CONTACT_EMAIL_ADDRESS": configuration.service.contactEmailAddress ?? ""
             case "PDS_MAX_SUBSCRIPTION_BUFFER": String(configuration.storage.maxSubscriptionBuffer)
             case "PDS_CRAWLERS": configuration.service.crawlers.joined(separator: ",")
+            case "PDS_RATE_LIMITS_ENABLED": String(configuration.rateLimits.enabled)
+            case "PDS_RATE_LIMIT_BYPASS_KEY": configuration.rateLimits.bypassKey ?? ""
+            case "PDS_RATE_LIMIT_BYPASS_IPS": configuration.rateLimits.bypassIPs.map(\.description).joined(separator: ",")
+            case "PDS_TRUSTED_PROXIES": configuration.http.trustedProxies.map(\.description).joined(separator: ",")
             default: ""
             }
         #expect(observed == value)

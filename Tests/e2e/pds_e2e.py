@@ -161,3 +161,13 @@ def sdk_client(pds) -> tuple[Client, str, str]:
     client = Client(base_url=pds.url)
     client.login(handle, password, fetch_bsky_profile=False)
     return client, client._session.did, handle
+
+
+# MARK: - Rate limits
+
+
+def rate_limit_headers(response: requests.Response) -> dict:
+    """The reference's rate-limit headers of a response (`RateLimit-Limit/Remaining/Reset/Policy`, `Retry-After`),
+    absent ones left out."""
+    names = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy", "Retry-After"]
+    return {name: response.headers[name] for name in names if name in response.headers}

@@ -8,9 +8,11 @@ extension PDSConfiguration {
     package struct HTTP: Sendable {
         /// Timeouts, sizes and connection caps.
         package var limits = ConnectionLimits()
-        /// - `pds.trustedProxies` → `PDS_TRUSTED_PROXIES`: comma-separated addresses of the reverse proxies in front
-        ///   of the server (default `127.0.0.1,::1`); connections from them are not held to the per-address cap.
-        package var trustedProxies: [String] = ["127.0.0.1", "::1"]
+        /// - `pds.trustedProxies` → `PDS_TRUSTED_PROXIES`: the reverse proxies in front of the server, comma-separated
+        ///   addresses, CIDR blocks or Express's names `loopback`, `linklocal`, `uniquelocal` (`none`: no proxy; default
+        ///   `127.0.0.1,::1`). Connections from them are not held to the per-address cap, and their
+        ///   `X-Forwarded-For` names the client IP the rate limits count by (``RateLimits/clientIP(peer:forwardedFor:)``).
+        package var trustedProxies: [IPRange] = ["127.0.0.1", "::1"].compactMap { IPRange($0) }
     }
 
     /// Reads the HTTP connection limits (our extension; ``ConnectionLimits`` documents each):
@@ -65,7 +67,9 @@ extension PDSConfiguration {
             limits.maxConnectionsPerAddress = value
         }
         var http = HTTP(limits: limits)
-        if let raw = reader.string(forKey: "trustedProxies") { http.trustedProxies = list(raw) }
+        if let raw = reader.string(forKey: "trustedProxies") {
+            http.trustedProxies = ipRanges(raw, "PDS_TRUSTED_PROXIES", problems: &problems)
+        }
         return http
     }
 }

@@ -20,6 +20,8 @@ package struct PDSConfiguration: Sendable {
     package var blobs: Blobs
     /// HTTP connection limits (see ``PDSConfiguration/readHTTP(reader:problems:)``).
     package var http: HTTP
+    /// Rate limits (`PDS_RATE_LIMIT*`, `PDS_TRUSTED_PROXIES`).
+    package var rateLimits: RateLimits
 
     /// Service settings.
     package struct Service: Sendable {
@@ -233,6 +235,7 @@ package struct PDSConfiguration: Sendable {
             uploadLimit: blobUploadLimit, problems: &problems)
 
         self.http = Self.readHTTP(reader: reader, problems: &problems)
+        self.rateLimits = Self.readRateLimits(reader: reader, devMode: devMode, problems: &problems)
 
         self.secrets = Secrets(
             jwtSecret: reader.string(forKey: "jwtSecret", isSecret: true),

@@ -6,7 +6,7 @@ import Logging
 
 extension ComAtprotoRepo {
     /// `com.atproto.repo.applyWrites` (STD): up to 200 `#create`/`#update`/`#delete` writes in one commit.
-    func applyWrites(_ request: Request, logger: Logger) async throws -> LexJSONResponse {
+    func applyWrites(_ request: Request, rateLimit: RateLimitScope?, logger: Logger) async throws -> LexJSONResponse {
         let input = try RepoInput(try await XRPCBody.lexValue(request, limit: XRPCBody.writeJSONLimit))
         let repo = try input.requireString("repo")
         let validate = try input.bool("validate")
@@ -18,6 +18,7 @@ extension ComAtprotoRepo {
             throw XRPCError.invalidRequest("Too many writes. Max: \(RepoTransactor.maxWrites)")
         }
         let did = try await writer.authorize(request, repo: repo)
+        try rateLimit?.consume(subject: did.rawValue, points: Self.rateLimitPoints(items))
 
         let prepared = try items.enumerated().map { index, item in
             try prepareApplyWrite(item, index: index, did: did, validate: validate)
@@ -43,6 +44,19 @@ extension ComAtprotoRepo {
         var output: [String: LexValue] = ["results": .array(results)]
         if let commit { output["commit"] = RepoWriter.commitMeta(commit) }
         return LexJSONResponse(value: .map(output))
+    }
+
+    /// The writes' cost in the repo-write rate limits: 3 per create, 2 per update, 1 per delete (by `$type`, before
+    /// the writes are validated, as the reference counts them).
+    static func rateLimitPoints(_ items: [LexValue]) -> Int {
+        items.reduce(0) { total, item in
+            switch item.type {
+            case "com.atproto.repo.applyWrites#create": total + RateLimits.WritePoints.create
+            case "com.atproto.repo.applyWrites#update": total + RateLimits.WritePoints.update
+            case "com.atproto.repo.applyWrites#delete": total + RateLimits.WritePoints.delete
+            default: total
+            }
+        }
     }
 
     /// One element of `writes`, by its `$type`.

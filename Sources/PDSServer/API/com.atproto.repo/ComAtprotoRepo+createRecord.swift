@@ -7,7 +7,7 @@ import Logging
 extension ComAtprotoRepo {
     /// `com.atproto.repo.createRecord` (STD). Unless `validate` is `false`, existing records making the same
     /// backlinks (a second like of a post, a second follow of a DID) are deleted in the same commit.
-    func createRecord(_ request: Request, logger: Logger) async throws -> LexJSONResponse {
+    func createRecord(_ request: Request, rateLimit: RateLimitScope?, logger: Logger) async throws -> LexJSONResponse {
         let input = try RepoInput(try await XRPCBody.lexValue(request, limit: XRPCBody.writeJSONLimit))
         let repo = try input.requireString("repo")
         let collection = try input.required("collection") { try NSID($0) }
@@ -16,6 +16,7 @@ extension ComAtprotoRepo {
         let record = try input.record()
         let swapCommit = try input.parse("swapCommit") { try CID($0) }
         let did = try await writer.authorize(request, repo: repo)
+        try rateLimit?.consume(subject: did.rawValue, points: RateLimits.WritePoints.create)
 
         let prepared = try writer.prepareRecord(
             action: .create, did: did, collection: collection, rkey: rkey, record: record, validate: validate,

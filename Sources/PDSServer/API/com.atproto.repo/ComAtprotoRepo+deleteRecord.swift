@@ -7,7 +7,7 @@ import Logging
 extension ComAtprotoRepo {
     /// `com.atproto.repo.deleteRecord` (STD): deleting an absent record is a no-op (`commit` omitted), as in the
     /// reference, whatever `swapRecord` says.
-    func deleteRecord(_ request: Request, logger: Logger) async throws -> LexJSONResponse {
+    func deleteRecord(_ request: Request, rateLimit: RateLimitScope?, logger: Logger) async throws -> LexJSONResponse {
         let input = try RepoInput(try await XRPCBody.lexValue(request, limit: XRPCBody.defaultJSONLimit))
         let repo = try input.requireString("repo")
         let collection = try input.required("collection") { try NSID($0) }
@@ -15,6 +15,7 @@ extension ComAtprotoRepo {
         let swapCommit = try input.parse("swapCommit") { try CID($0) }
         let swapRecord = try input.parse("swapRecord") { try CID($0) }
         let did = try await writer.authorize(request, repo: repo)
+        try rateLimit?.consume(subject: did.rawValue, points: RateLimits.WritePoints.delete)
 
         let prepared = writer.prepareDelete(
             did: did, collection: collection, rkey: rkey, swapRecord: swapRecord.map { RepoWrite.Swap.cid($0) })

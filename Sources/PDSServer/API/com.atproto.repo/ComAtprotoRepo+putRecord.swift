@@ -7,7 +7,7 @@ import Logging
 extension ComAtprotoRepo {
     /// `com.atproto.repo.putRecord` (STD): creates or updates depending on whether the record exists; writing the
     /// same CID again is a no-op (no commit, no event, `commit` omitted).
-    func putRecord(_ request: Request, logger: Logger) async throws -> LexJSONResponse {
+    func putRecord(_ request: Request, rateLimit: RateLimitScope?, logger: Logger) async throws -> LexJSONResponse {
         let input = try RepoInput(try await XRPCBody.lexValue(request, limit: XRPCBody.writeJSONLimit))
         let repo = try input.requireString("repo")
         let collection = try input.required("collection") { try NSID($0) }
@@ -17,6 +17,7 @@ extension ComAtprotoRepo {
         let swapCommit = try input.parse("swapCommit") { try CID($0) }
         let swapRecord = try input.swap("swapRecord")
         let did = try await writer.authorize(request, repo: repo)
+        try rateLimit?.consume(subject: did.rawValue, points: RateLimits.WritePoints.update)
 
         // Validated before the transaction; the action (and so the swap's meaning) is settled inside it.
         let prepared = try writer.prepareRecord(

@@ -34,19 +34,19 @@ struct ComAtprotoRepo: Sendable {
     let didDocument: @Sendable (DID) async throws -> DIDDocument?
 
     /// Registers this namespace's methods on the router.
-    func register(on router: some RouterMethods<some RequestContext>) {
+    func register(on router: some RouterMethods<PDSRequestContext>) {
         let prefix = "/xrpc/com.atproto.repo."
         router.post("\(prefix)createRecord") { request, context in
-            AuthHeaders.wrap(try await createRecord(request, logger: context.logger))
+            AuthHeaders.wrap(try await createRecord(request, rateLimit: context.rateLimit, logger: context.logger))
         }
         router.post("\(prefix)putRecord") { request, context in
-            AuthHeaders.wrap(try await putRecord(request, logger: context.logger))
+            AuthHeaders.wrap(try await putRecord(request, rateLimit: context.rateLimit, logger: context.logger))
         }
         router.post("\(prefix)deleteRecord") { request, context in
-            AuthHeaders.wrap(try await deleteRecord(request, logger: context.logger))
+            AuthHeaders.wrap(try await deleteRecord(request, rateLimit: context.rateLimit, logger: context.logger))
         }
         router.post("\(prefix)applyWrites") { request, context in
-            AuthHeaders.wrap(try await applyWrites(request, logger: context.logger))
+            AuthHeaders.wrap(try await applyWrites(request, rateLimit: context.rateLimit, logger: context.logger))
         }
         router.get("\(prefix)getRecord") { request, _ in try await getRecord(request) }
         router.get("\(prefix)listRecords") { request, _ in try await listRecords(request) }

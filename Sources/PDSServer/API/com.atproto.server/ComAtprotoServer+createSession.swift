@@ -28,8 +28,15 @@ extension ComAtprotoServer {
 
     /// `com.atproto.server.createSession`: logs in with a handle, email or DID and the main password or an app
     /// password. Unknown accounts and wrong passwords get the same 401.
-    func createSession(_ request: Request) async throws -> SessionOutput {
+    ///
+    /// Every attempt is counted against the `identifier-ip` limits (30 per 5 minutes, 300 per day) before the password
+    /// is checked, so a guesser gets at most that many scrypt verifications.
+    /// - Parameters:
+    ///   - request: the request.
+    ///   - rateLimit: the request's rate-limit scope (`nil` when rate limits are off or bypassed).
+    func createSession(_ request: Request, rateLimit: RateLimitScope?) async throws -> SessionOutput {
         let input = try await XRPCBody.decode(CreateSessionInput.self, from: request)
+        try rateLimit?.consume(subject: Self.normalizedIdentifier(input.identifier))
         // As the reference does, every login attempt takes at least this long, so that unknown accounts and wrong
         // passwords can not be told apart by timing.
         let deadline = ContinuousClock.now.advanced(by: Self.minimumLoginDuration)
@@ -49,14 +56,14 @@ extension ComAtprotoServer {
     private func login(_ input: CreateSessionInput) async throws -> SessionOutput {
         let invalid = XRPCError.authRequired("Invalid identifier or password")
         guard input.password.count <= 512 else { throw invalid }
-        let identifier = input.identifier.trimmingCharacters(in: .whitespaces).lowercased()
+        let identifier = Self.normalizedIdentifier(input.identifier)
         guard let account = try await serviceDB.account(identifier: identifier),
             let stored = account.passwordScrypt
         else { throw invalid }
 
         var appPassword: ServiceDB.AppPasswordRecord?
         let password = input.password
-        if try await !Password.offloaded({ try Password.verify(password, stored: stored) }) {
+        if try await !passwords.verify(password, stored: stored) {
             guard ServiceDB.looksLikeAppPassword(input.password),
                 let found = try await serviceDB.verifyAppPassword(did: account.did, password: input.password)
             else { throw invalid }
@@ -79,6 +86,11 @@ extension ComAtprotoServer {
                 did: account.did)
         }
         return try await sessionOutput(account: account, accessJwt: access, refreshJwt: refresh.token)
+    }
+
+    /// A login identifier as accounts are looked up by it (and as its rate limit counts it): trimmed, lower-cased.
+    static func normalizedIdentifier(_ identifier: String) -> String {
+        identifier.trimmingCharacters(in: .whitespaces).lowercased()
     }
 
     /// Builds a session output for `account` (with `didDoc` when `PDS_ENABLE_DID_DOC_WITH_SESSION`).

@@ -17,6 +17,8 @@ struct ComAtprotoServer: Sendable {
     let tokens: SessionTokens
     /// Accounts, sessions, app passwords and invite codes.
     let serviceDB: ServiceDB
+    /// Login password checks (`createSession`).
+    let passwords: PasswordVerifier
     /// The per-actor stores (account status, activation, signing keys).
     let actorStore: ActorStore
     /// The `#account`, `#identity` and `#sync` events of account creation, activation and deactivation.
@@ -27,13 +29,15 @@ struct ComAtprotoServer: Sendable {
     let provisioner: AccountProvisioner
 
     /// Registers this namespace's methods on the router.
-    func register(on router: some RouterMethods<some RequestContext>) {
+    func register(on router: some RouterMethods<PDSRequestContext>) {
         let prefix = "/xrpc/com.atproto.server."
         router.get("\(prefix)describeServer") { _, _ in describeServer() }
         router.post("\(prefix)createAccount") { request, context in
             try await createAccount(request, logger: context.logger)
         }
-        router.post("\(prefix)createSession") { request, _ in try await createSession(request) }
+        router.post("\(prefix)createSession") { request, context in
+            try await createSession(request, rateLimit: context.rateLimit)
+        }
         router.get("\(prefix)getSession") { request, _ in AuthHeaders.wrap(try await getSession(request)) }
         router.post("\(prefix)refreshSession") { request, _ in AuthHeaders.wrap(try await refreshSession(request)) }
         router.post("\(prefix)deleteSession") { request, _ in

@@ -141,7 +141,7 @@ let package = Package(
         .executableTarget(
             name: "pds",
             dependencies: [
-                "PDSServer", "PLCServer", "SQLiteSupport",
+                "PDSServer", "PLCServer", "SQLiteSupport", "Sequencer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

@@ -142,7 +142,7 @@ let package = Package(
         .executableTarget(
             name: "pds",
             dependencies: [
-                "PDSServer", "PLCServer", "SQLiteSupport",
+                "PDSServer", "PLCServer", "SQLiteSupport", "Sequencer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

@@ -115,6 +115,7 @@ package final class PDSServices: Sendable {
             databaseURL: URL(fileURLWithPath: storage.sequencerDBLocation),
             backfillLimit: .milliseconds(storage.repoBackfillLimitMs))
         sequencerConfiguration.beforeWrite = sequencerBeforeWrite
+        sequencerConfiguration.maxConcurrentBackfills = storage.maxConcurrentBackfills
         sequencer = try Sequencer(configuration: sequencerConfiguration, logger: logger)
         reconciler = RepoReconciler(actorStore: actorStore, sequencer: sequencer, serviceDB: serviceDB, logger: logger)
         let repoRootMirror = RepoRootMirror(serviceDB: serviceDB, logger: logger)

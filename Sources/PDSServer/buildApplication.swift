@@ -53,8 +53,8 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
 /// Builds the router consulted on WebSocket upgrade requests (only `subscribeRepos`).
 /// - Parameters:
 ///   - services: the server's services.
-package func buildWebSocketRouter(services: PDSServices) -> Router<BasicWebSocketRequestContext> {
-    let router = Router(context: BasicWebSocketRequestContext.self)
+package func buildWebSocketRouter(services: PDSServices) -> Router<WebSocketChannelRequestContext> {
+    let router = Router(context: WebSocketChannelRequestContext.self)
     comAtprotoSync(services).register(onWebSocket: router)
     return router
 }

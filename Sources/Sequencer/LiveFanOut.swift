@@ -15,6 +15,7 @@ final class LiveFanOut: Sendable {
         var nextID: UInt64 = 0
         var subscribers: [UInt64: AsyncStream<SequencedEvent>.Continuation] = [:]
         var overflowFlags: [UInt64: LiveSubscription.Flag] = [:]
+        var overflowHandlers: [UInt64: @Sendable () -> Void] = [:]
         var finished = false
     }
 
@@ -37,6 +38,8 @@ final class LiveFanOut: Sendable {
     ///   - events: a complete run of emitted rows above the caller's starting point, in ascending `seq` order.
     ///   - through: the highest seq covered by the run.
     func publish(_ events: [SequencedEvent], through: Int64) {
+        var overflowed: [@Sendable () -> Void] = []
+        defer { for handler in overflowed { handler() } }
         state.withLock { state in
             for event in events where event.seq > state.lastPublished {
                 state.lastPublished = event.seq
@@ -50,9 +53,11 @@ final class LiveFanOut: Sendable {
                         continuation.finish()
                         state.subscribers[id] = nil
                         state.overflowFlags[id] = nil
+                        if let handler = state.overflowHandlers.removeValue(forKey: id) { overflowed.append(handler) }
                     case .terminated:
                         state.subscribers[id] = nil
                         state.overflowFlags[id] = nil
+                        state.overflowHandlers[id] = nil
                     @unknown default:
                         break
                     }
@@ -65,7 +70,8 @@ final class LiveFanOut: Sendable {
     /// Registers a subscriber with room for `maxBuffer` undelivered events.
     /// - Parameters:
     ///   - maxBuffer: the bound; one more event than this ends the subscription with `overflowed` set.
-    func subscribe(maxBuffer: Int) -> LiveSubscription {
+    ///   - onOverflow: called once, after the lock is released, when that happens.
+    func subscribe(maxBuffer: Int, onOverflow: (@Sendable () -> Void)? = nil) -> LiveSubscription {
         let (stream, continuation) = AsyncStream.makeStream(
             of: SequencedEvent.self, bufferingPolicy: .bufferingOldest(max(1, maxBuffer)))
         let flag = LiveSubscription.Flag()
@@ -75,6 +81,7 @@ final class LiveFanOut: Sendable {
             state.nextID += 1
             state.subscribers[id] = continuation
             state.overflowFlags[id] = flag
+            state.overflowHandlers[id] = onOverflow
             return id
         }
         if id == nil { continuation.finish() }
@@ -85,6 +92,7 @@ final class LiveFanOut: Sendable {
     func unsubscribe(_ id: UInt64) {
         let continuation = state.withLock { state in
             state.overflowFlags[id] = nil
+            state.overflowHandlers[id] = nil
             return state.subscribers.removeValue(forKey: id)
         }
         continuation?.finish()
@@ -97,6 +105,7 @@ final class LiveFanOut: Sendable {
             defer {
                 state.subscribers = [:]
                 state.overflowFlags = [:]
+                state.overflowHandlers = [:]
             }
             return Array(state.subscribers.values)
         }

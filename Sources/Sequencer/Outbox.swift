@@ -15,24 +15,43 @@ import Foundation
 ///
 /// The stream is pull-driven: backfill pages are read from the database only when the consumer asks for the next
 /// event, in the consumer's own task, so a slow socket slows the backfill instead of filling memory, and no task is
-/// spawned per connection. Live events are pushed into a per-connection buffer of `maxBuffer` events; one more ends
-/// the stream with ``SequencerError/consumerTooSlow`` (events are never dropped silently).
+/// spawned per connection. A page is at most ``pageSize`` rows and stops at ``pageBytes`` of stored events, so one
+/// subscriber holds about one page however long the backlog and however large its events (500 rows of 80 KiB
+/// commits were 40 MiB, twice over: body and frame). From its second page on, a backfill holds a permit of the
+/// sequencer's ``BackfillGate`` (`PDS_MAX_CONCURRENT_BACKFILLS`): past the limit, subscribers wait their turn.
+/// Live events are pushed into a per-connection buffer of `maxBuffer` events; one more ends the stream with
+/// ``SequencerError/consumerTooSlow`` (events are never dropped silently) and calls `onOverflow` at once, so the
+/// endpoint can drop a consumer whose socket is stuck without waiting for it to ask for the next event.
 package struct Outbox: Sendable {
-    /// Rows read per backfill page.
-    package static let pageSize = 500
+    /// The default of ``pageSize``.
+    package static let defaultPageSize = 500
+    /// The default of ``pageBytes``: 256 KiB (a few large commits, or hundreds of typical events; measured with 8
+    /// concurrent backfills of 80 KB commits, 1 MiB pages peaked 40-80 MiB above the idle server, debug build).
+    package static let defaultPageBytes = 256 << 10
 
     /// The event log.
     package let sequencer: Sequencer
     /// The wall clock for the backfill window.
     package let now: @Sendable () -> Date
+    /// The most rows read per backfill page.
+    package let pageSize: Int
+    /// A backfill page ends at the row that brings its stored events to this many bytes.
+    package let pageBytes: Int
 
     /// An outbox over `sequencer`.
     /// - Parameters:
     ///   - sequencer: the event log.
     ///   - now: the wall clock; the sequencer's when `nil`.
-    package init(sequencer: Sequencer, now: (@Sendable () -> Date)? = nil) {
+    ///   - pageSize: the most rows per backfill page.
+    ///   - pageBytes: the stored bytes at which a backfill page ends.
+    package init(
+        sequencer: Sequencer, now: (@Sendable () -> Date)? = nil, pageSize: Int = Outbox.defaultPageSize,
+        pageBytes: Int = Outbox.defaultPageBytes
+    ) {
         self.sequencer = sequencer
         self.now = now ?? sequencer.configuration.now
+        self.pageSize = max(1, pageSize)
+        self.pageBytes = max(1, pageBytes)
     }
 
     /// The events for one subscriber.
@@ -46,10 +65,16 @@ package struct Outbox: Sendable {
     ///   - cursor: the last seq the subscriber has.
     ///   - backfillLimit: how far back a cursor may reach; the sequencer's configuration when `nil`.
     ///   - maxBuffer: the most live events held for the subscriber (`PDS_MAX_SUBSCRIPTION_BUFFER`, 500).
-    package func events(cursor: Int64?, backfillLimit: Duration? = nil, maxBuffer: Int = 500) -> OutboxEvents {
+    ///   - onOverflow: called once, from the publishing thread, when the live buffer overflows (the stream then
+    ///     throws ``SequencerError/consumerTooSlow`` when next asked); it must not block.
+    package func events(
+        cursor: Int64?, backfillLimit: Duration? = nil, maxBuffer: Int = 500,
+        onOverflow: (@Sendable () -> Void)? = nil
+    ) -> OutboxEvents {
         OutboxEvents(
             sequencer: sequencer, cursor: cursor,
-            backfillLimit: backfillLimit ?? sequencer.configuration.backfillLimit, maxBuffer: maxBuffer, now: now)
+            backfillLimit: backfillLimit ?? sequencer.configuration.backfillLimit, maxBuffer: maxBuffer, now: now,
+            pageSize: pageSize, pageBytes: pageBytes, onOverflow: onOverflow)
     }
 
     /// ``events(cursor:backfillLimit:maxBuffer:)`` as encoded frames: one binary WebSocket message each.
@@ -57,10 +82,13 @@ package struct Outbox: Sendable {
     ///   - cursor: the last seq the subscriber has.
     ///   - backfillLimit: the backfill window.
     ///   - maxBuffer: the live buffer bound.
+    ///   - onOverflow: called when the live buffer overflows.
     package func frames(
-        cursor: Int64?, backfillLimit: Duration? = nil, maxBuffer: Int = 500
+        cursor: Int64?, backfillLimit: Duration? = nil, maxBuffer: Int = 500,
+        onOverflow: (@Sendable () -> Void)? = nil
     ) -> AsyncMapSequence<OutboxEvents, [UInt8]> {
-        events(cursor: cursor, backfillLimit: backfillLimit, maxBuffer: maxBuffer).map { $0.frameBytes }
+        events(cursor: cursor, backfillLimit: backfillLimit, maxBuffer: maxBuffer, onOverflow: onOverflow)
+            .map { $0.frameBytes }
     }
 }
 
@@ -74,6 +102,9 @@ package struct OutboxEvents: AsyncSequence, Sendable {
     let backfillLimit: Duration
     let maxBuffer: Int
     let now: @Sendable () -> Date
+    let pageSize: Int
+    let pageBytes: Int
+    let onOverflow: (@Sendable () -> Void)?
 
     /// Starts the subscription; without a cursor, live events are buffered from here on.
     package func makeAsyncIterator() -> Iterator {
@@ -96,6 +127,10 @@ package struct OutboxEvents: AsyncSequence, Sendable {
         private var pendingIndex = 0
         private var subscription: LiveSubscription?
         private var live: AsyncStream<SequencedEvent>.Iterator?
+        /// The backfill permit, held from the second page to the cut-over.
+        private var permit: BackfillPermit?
+        /// Backfill pages read so far.
+        private var pagesRead = 0
 
         init(_ source: OutboxEvents) {
             self.source = source
@@ -168,21 +203,31 @@ package struct OutboxEvents: AsyncSequence, Sendable {
 
         /// Reads one backfill page. Once a page comes back short (caught up with the head), the live subscription
         /// starts; the page after that is read with it in place, so whatever commits later is in its buffer. An
-        /// empty page with the subscription in place completes the cut-over.
+        /// empty page with the subscription in place completes the cut-over. The first page needs no permit, every
+        /// later one before the catch-up does (waiting for it here, holding no page); it is given back at the
+        /// cut-over. The pages read after the catch-up (what committed meanwhile) need none.
         private mutating func readPage() async throws {
-            let page = try await source.sequencer.requestSeqRange(after: readThrough, limit: Outbox.pageSize)
+            pending = []
+            pendingIndex = 0
+            if pagesRead > 0 && permit == nil && subscription == nil {
+                permit = try await source.sequencer.backfillGate.acquire()
+            }
+            let page = try await source.sequencer.requestSeqRange(
+                after: readThrough, limit: source.pageSize, maxBytes: source.pageBytes)
+            pagesRead += 1
             if let through = page.through { readThrough = through }
             pending = page.events
-            pendingIndex = 0
             if subscription == nil {
-                if page.examined < Outbox.pageSize { subscribe() }
+                if page.examined < source.pageSize && !page.reachedByteBudget { subscribe() }
             } else if page.examined == 0 {
                 phase = .live
+                permit = nil
             }
         }
 
         private mutating func subscribe() {
-            let subscription = source.sequencer.fanOut.subscribe(maxBuffer: source.maxBuffer)
+            let subscription = source.sequencer.fanOut.subscribe(
+                maxBuffer: source.maxBuffer, onOverflow: source.onOverflow)
             self.subscription = subscription
             live = subscription.stream.makeAsyncIterator()
         }
@@ -192,6 +237,7 @@ package struct OutboxEvents: AsyncSequence, Sendable {
             phase = .finished
             subscription = nil
             live = nil
+            permit = nil
             pending = []
             pendingIndex = 0
         }

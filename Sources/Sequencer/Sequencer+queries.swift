@@ -12,6 +12,8 @@ package struct RowRange: Sendable {
     package var through: Int64?
     /// The number of rows examined.
     package var examined = 0
+    /// Whether reading stopped at the byte budget (more rows may follow even though fewer than `limit` were read).
+    package var reachedByteBudget = false
 }
 
 extension Sequencer {
@@ -27,10 +29,13 @@ extension Sequencer {
     /// - Parameters:
     ///   - after: the exclusive lower bound; `nil` for the oldest.
     ///   - limit: the most rows to examine.
-    package func requestSeqRange(after: Int64?, limit: Int = 500) async throws -> RowRange {
+    ///   - maxBytes: stop once the stored events read add up to this many bytes (always at least one row): a page of
+    ///     large events stays small in memory; `nil` for no byte bound.
+    package func requestSeqRange(after: Int64?, limit: Int = 500, maxBytes: Int? = nil) async throws -> RowRange {
         let logger = logger
         return try await pool.read { db in
-            try Self.fetchRange(db, after: after ?? Int64.min, before: nil, limit: limit, logger: logger)
+            try Self.fetchRange(
+                db, after: after ?? Int64.min, before: nil, limit: limit, maxBytes: maxBytes, logger: logger)
         }
     }
 
@@ -147,9 +152,11 @@ extension Sequencer {
         return max(counter, newest)
     }
 
-    /// Rows with `after < seq < before` (invalidated excluded), oldest first.
-    static func fetchRange(_ db: Database, after: Int64, before: Int64?, limit: Int?, logger: Logger) throws -> RowRange
-    {
+    /// Rows with `after < seq < before` (invalidated excluded), oldest first; at most `limit` rows, and no more once
+    /// the stored events read reach `maxBytes` (the row that reaches it included).
+    static func fetchRange(
+        _ db: Database, after: Int64, before: Int64?, limit: Int?, maxBytes: Int? = nil, logger: Logger
+    ) throws -> RowRange {
         var sql = "SELECT seq, did, eventType, event, sequencedAt FROM repo_seq WHERE seq > ? AND invalidated = 0"
         var arguments: StatementArguments = [after]
         if let before {
@@ -163,10 +170,18 @@ extension Sequencer {
         }
         let rows = try Row.fetchCursor(db, sql: sql, arguments: arguments)
         var range = RowRange(events: [], through: nil)
+        var bytes = 0
         while let row = try rows.next() {
             range.through = row["seq"]
             range.examined += 1
-            if let event = decode(row, logger: logger) { range.events.append(event) }
+            if let event = decode(row, logger: logger) {
+                range.events.append(event)
+                bytes += event.bodyBytes.count
+            }
+            if let maxBytes, bytes >= maxBytes {
+                range.reachedByteBudget = true
+                break
+            }
         }
         return range
     }

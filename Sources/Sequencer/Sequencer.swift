@@ -77,6 +77,13 @@ package final class Sequencer: Service, Sendable {
         /// Runs on the writer before each batch is written; a thrown error fails the batch (tests use it to hold or
         /// break the writer between an actor commit and its event's write).
         package var beforeWrite: (@Sendable () throws -> Void)?
+        /// `PDS_MAX_CONCURRENT_BACKFILLS`: how many `subscribeRepos` subscribers backfill at once; the others wait
+        /// in arrival order (see ``BackfillGate``).
+        package var maxConcurrentBackfills: Int = Self.defaultMaxConcurrentBackfills
+
+        /// The default of ``maxConcurrentBackfills``: the sequencer's reader count, so backfills never queue for a
+        /// database connection behind each other and the writer's recovery reads.
+        package static let defaultMaxConcurrentBackfills = 4
 
         /// A configuration.
         /// - Parameters:
@@ -110,6 +117,8 @@ package final class Sequencer: Service, Sendable {
     package let configuration: Configuration
     let pool: DatabasePool
     let fanOut: LiveFanOut
+    /// The permits for backfilling subscribers.
+    package let backfillGate: BackfillGate
     let logger: Logger
     /// Queued appends and their writer.
     let pipeline: SequencingPipeline
@@ -131,6 +140,7 @@ package final class Sequencer: Service, Sendable {
         }
         let fanOut = LiveFanOut(lastPublished: try pool.read { try Self.currentSeq($0) })
         self.fanOut = fanOut
+        backfillGate = BackfillGate(limit: max(1, configuration.maxConcurrentBackfills)) { FreedMemory.releaseSoon() }
         let pool = self.pool
         let now = configuration.now
         let beforeWrite = configuration.beforeWrite

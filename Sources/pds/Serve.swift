@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import PDSServer
 import SQLiteSupport
+import Sequencer
 
 extension PDSCommand {
     /// `pds serve`: runs the HTTP server until SIGTERM or SIGINT.
@@ -40,6 +41,7 @@ extension PDSCommand {
         var dev = false
 
         func run() async throws {
+            FreedMemory.limitArenas()
             var environment = ProcessInfo.processInfo.environment
             let unconfigured = environment["PDS_HOSTNAME"] == nil && environment["PDS_DATA_DIRECTORY"] == nil
             if dev || (unconfigured && environment["PDS_DEV_MODE"] == nil) { environment["PDS_DEV_MODE"] = "true" }

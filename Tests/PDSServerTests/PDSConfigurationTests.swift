@@ -16,6 +16,7 @@ import Testing
         #expect(configuration.service.blobUploadLimit == 5_242_880)
         #expect(configuration.service.devMode == false)
         #expect(configuration.storage.maxSubscriptionBuffer == 500)
+        #expect(configuration.storage.maxConcurrentBackfills == 4)
         #expect(configuration.service.crawlers.isEmpty)
     }
 
@@ -65,6 +66,16 @@ import Testing
     @Test func booleansFollowTheReferenceRules() throws {
         #expect(try PDSConfiguration.fromEnvironment(["PDS_INVITE_REQUIRED": "0"]).invites.required == false)
         #expect(try PDSConfiguration.fromEnvironment(["PDS_INVITE_REQUIRED": "no"]).invites.required == true)
+    }
+
+    @Test func maxConcurrentBackfillsIsReadAndMustBePositive() throws {
+        let configuration = try PDSConfiguration.fromEnvironment(["PDS_MAX_CONCURRENT_BACKFILLS": "2"])
+        #expect(configuration.storage.maxConcurrentBackfills == 2)
+        #expect {
+            try PDSConfiguration.fromEnvironment(["PDS_MAX_CONCURRENT_BACKFILLS": "0"])
+        } throws: { error in
+            (error as? PDSConfigurationError)?.description.contains("PDS_MAX_CONCURRENT_BACKFILLS") == true
+        }
     }
 
     @Test func invalidSettingsAreAllNamed() {

@@ -10,14 +10,16 @@ import TestFixtures
 /// A sequencer over `directory/sequencer.sqlite`.
 func makeSequencer(
     _ directory: URL, clock: TestWallClock? = nil, backfillLimit: Duration = .seconds(86_400),
-    retention: Duration? = nil, pollInterval: ClosedRange<Duration> = .milliseconds(5) ... .milliseconds(20)
+    retention: Duration? = nil, pollInterval: ClosedRange<Duration> = .milliseconds(5) ... .milliseconds(20),
+    maxConcurrentBackfills: Int = Sequencer.Configuration.defaultMaxConcurrentBackfills
 ) throws -> Sequencer {
     var now: @Sendable () -> Date = { Date() }
     if let clock { now = clock.function }
-    return try Sequencer(
-        configuration: Sequencer.Configuration(
-            databaseURL: directory.appendingPathComponent("sequencer.sqlite"),
-            backfillLimit: backfillLimit, retention: retention, pollInterval: pollInterval, now: now))
+    var configuration = Sequencer.Configuration(
+        databaseURL: directory.appendingPathComponent("sequencer.sqlite"),
+        backfillLimit: backfillLimit, retention: retention, pollInterval: pollInterval, now: now)
+    configuration.maxConcurrentBackfills = maxConcurrentBackfills
+    return try Sequencer(configuration: configuration)
 }
 
 /// `did:plc:` DIDs numbered from 0.

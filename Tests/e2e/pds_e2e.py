@@ -171,3 +171,46 @@ def rate_limit_headers(response: requests.Response) -> dict:
     absent ones left out."""
     names = ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy", "Retry-After"]
     return {name: response.headers[name] for name in names if name in response.headers}
+
+
+# MARK: - The process
+
+
+def rss_mib(pid: int) -> float:
+    """The resident set size of process `pid` in MiB (`VmRSS` in /proc/<pid>/status)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+def tcp_socket_inode(local_port: int, remote_port: int) -> int | None:
+    """The inode of the IPv4 TCP socket from `local_port` to `remote_port` (/proc/net/tcp), `None` when there is
+    none or it belongs to no process any more (an orphaned socket shows inode 0)."""
+    with open("/proc/net/tcp") as table:
+        next(table)
+        for line in table:
+            fields = line.split()
+            local, remote, inode = fields[1], fields[2], int(fields[9])
+            if int(local.split(":")[1], 16) == local_port and int(remote.split(":")[1], 16) == remote_port:
+                return inode or None
+    return None
+
+
+def holds_socket(pid: int, inode: int) -> bool:
+    """Whether process `pid` has a file descriptor open on socket `inode`."""
+    target = f"socket:[{inode}]"
+    fd_dir = Path(f"/proc/{pid}/fd")
+    for fd in fd_dir.iterdir():
+        try:
+            if os.readlink(fd) == target:
+                return True
+        except FileNotFoundError:
+            continue
+    return False
+
+
+def subscribe_repos_url(pds, query: str = "") -> str:
+    """The `com.atproto.sync.subscribeRepos` WebSocket URL, with `query` (e.g. `?cursor=0`)."""
+    return pds.url.replace("http://", "ws://") + "/xrpc/com.atproto.sync.subscribeRepos" + query

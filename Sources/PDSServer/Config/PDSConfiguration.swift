@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import HTTPGuard
+import Sequencer
 
 /// The server's configuration, read from the reference PDS's `PDS_*` environment variables.
 ///
@@ -70,6 +71,9 @@ package struct PDSConfiguration: Sendable {
         /// - `pds.maxSubscriptionBuffer` → `PDS_MAX_SUBSCRIPTION_BUFFER` (default 500): the most live events held for
         ///   one firehose subscriber before it is disconnected with `ConsumerTooSlow`
         package var maxSubscriptionBuffer: Int
+        /// - `pds.maxConcurrentBackfills` → `PDS_MAX_CONCURRENT_BACKFILLS` (default 4; not in the reference PDS): how
+        ///   many firehose subscribers read the event history at once; the others wait in arrival order
+        package var maxConcurrentBackfills: Int
         /// - `pds.actorStoreCacheSize` → `PDS_ACTOR_STORE_CACHE_SIZE` (default: sized to the file-descriptor limit;
         ///   the reference parses it but never uses it, here it bounds the open actor handles)
         package var actorStoreCacheSize: Int?
@@ -195,6 +199,8 @@ package struct PDSConfiguration: Sendable {
             sequencerDBLocation: reader.string(forKey: "sequencerDbLocation") ?? inData("sequencer.sqlite"),
             repoBackfillLimitMs: integer("repoBackfillLimitMs", "PDS_REPO_BACKFILL_LIMIT_MS", minimum: 1) ?? 86_400_000,
             maxSubscriptionBuffer: integer("maxSubscriptionBuffer", "PDS_MAX_SUBSCRIPTION_BUFFER", minimum: 1) ?? 500,
+            maxConcurrentBackfills: integer("maxConcurrentBackfills", "PDS_MAX_CONCURRENT_BACKFILLS", minimum: 1)
+                ?? Sequencer.Configuration.defaultMaxConcurrentBackfills,
             actorStoreCacheSize: integer("actorStoreCacheSize", "PDS_ACTOR_STORE_CACHE_SIZE", minimum: 1),
             sqliteDisableWALAutoCheckpoint: Self.bool(reader.string(forKey: "sqliteDisableWalAutoCheckpoint")) ?? false
         )

@@ -40,7 +40,7 @@ struct ComAtprotoSync: Sendable {
     }
 
     /// Registers `subscribeRepos` on the WebSocket upgrade router.
-    func register(onWebSocket router: Router<some WebSocketRequestContext>) {
+    func register(onWebSocket router: Router<WebSocketChannelRequestContext>) {
         router.ws("/xrpc/com.atproto.sync.subscribeRepos") { inbound, outbound, context in
             try await subscribeRepos(inbound: inbound, outbound: outbound, context: context)
         }

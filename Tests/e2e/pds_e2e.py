@@ -58,6 +58,10 @@ class Server:
         return json.loads((self.data_dir / "dev-secrets.json").read_text())
 
 
+# For load tests (thousands of writes from one address and DID), which would otherwise meet dev mode's rate limits.
+NO_RATE_LIMITS = {"PDS_RATE_LIMITS_ENABLED": "false"}
+
+
 def start_server(data_dir: Path, extra_env: dict | None = None) -> Server:
     """Starts `pds serve` in dev mode on a free port with `data_dir`; waits until `_health` answers. A port taken
     between choosing it and binding it (tests that open thousands of client sockets use the same range) is retried."""

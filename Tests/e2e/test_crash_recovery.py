@@ -20,7 +20,7 @@ import threading
 import requests
 from websockets.sync.client import connect
 
-from pds_e2e import bearer, create_account, start_server, stop_server
+from pds_e2e import NO_RATE_LIMITS, bearer, create_account, start_server, stop_server
 from repo_verify import RepoChain, decode_frame, invert_commit_frame, signing_key, verify_repo_car
 
 COLLECTION = "com.example.crash"
@@ -203,7 +203,7 @@ def break_sequencer(data_dir, broken: bool) -> None:
 
 
 def test_kill_9_mid_writes_loses_nothing_acknowledged(tmp_path):
-    server = start_server(tmp_path)
+    server = start_server(tmp_path, NO_RATE_LIMITS)
     accounts = [create_account(server) for _ in range(ACCOUNTS)]
     marker = create_account(server)
     states = {a["did"]: {} for a in accounts}
@@ -250,7 +250,7 @@ def test_kill_9_mid_writes_loses_nothing_acknowledged(tmp_path):
             if broken:
                 break_sequencer(tmp_path, False)
 
-            server = start_server(tmp_path)
+            server = start_server(tmp_path, NO_RATE_LIMITS)
             summaries = re.findall(r"recovery\.synced=(\d+).*Start-up reconcile done",
                                    (tmp_path / "server.log").read_text())
             assert len(summaries) == cycle + 2

@@ -17,7 +17,7 @@ import requests
 from websockets.sync.client import connect
 
 from pds_e2e import (
-    bearer, create_account, holds_socket, rss_mib, start_server, stop_server, subscribe_repos_url, tcp_socket_inode,
+    NO_RATE_LIMITS, bearer, create_account, holds_socket, rss_mib, start_server, stop_server, subscribe_repos_url, tcp_socket_inode,
 )
 from repo_verify import decode_frame
 
@@ -129,7 +129,7 @@ def settled_rss(pid: int, seconds: float = 5) -> float:
 
 
 def test_backfilling_subscribers_use_bounded_memory_that_is_returned(tmp_path):
-    pds = start_server(tmp_path)
+    pds = start_server(tmp_path, NO_RATE_LIMITS)
     try:
         fill_backlog(pds, BACKLOG_BYTES)
         stored = stored_event_bytes(pds)
@@ -184,7 +184,7 @@ def log_mentions(pds, text: str) -> bool:
 
 
 def test_a_subscriber_that_never_reads_is_disconnected_at_the_tcp_level(tmp_path):
-    pds = start_server(tmp_path, {"PDS_MAX_SUBSCRIPTION_BUFFER": "5"})
+    pds = start_server(tmp_path, {**NO_RATE_LIMITS, "PDS_MAX_SUBSCRIPTION_BUFFER": "5"})
     try:
         account = create_account(pds)
         session = requests.Session()

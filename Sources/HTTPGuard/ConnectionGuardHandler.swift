@@ -48,6 +48,8 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
     private var closing = false
     /// The server is shutting down: close once no response is owed.
     private var quiescing = false
+    /// The server is shutting down and this is a WebSocket: by then it is closed, handshake done or not.
+    private var webSocketCloseDeadline: NIODeadline?
     /// This handler's own context (exchange events arrive from the observer, which has another).
     private var context: ChannelHandlerContext?
 
@@ -131,7 +133,11 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
         // responses (before its first request the framework's own handler is not in the pipeline yet).
         if event is ChannelShouldQuiesceEvent {
             switch phase {
-            case .upgrading, .upgraded: break
+            case .upgrading, .upgraded:
+                // The WebSocket layer starts its closing handshake; this bounds how long that may take.
+                let deadline = context.eventLoop.now + limits.webSocketShutdownGrace
+                webSocketCloseDeadline = deadline
+                armTimer(for: deadline)
             case .head, .body:
                 quiescing = true
                 if outstanding == 0 { return close(context: context) }
@@ -275,6 +281,10 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
             if now >= deadline { return true }
             next = min(next ?? deadline, deadline)
             return false
+        }
+        if let webSocketCloseDeadline, due(webSocketCloseDeadline) {
+            logger.debug("Closing a WebSocket still open at shutdown", metadata: ["connection.limit": "shutdown"])
+            return close(context: context)
         }
         if let unwritableSince, due(unwritableSince + limits.writeTimeout) {
             logger.debug("Closing a connection whose peer reads nothing", metadata: ["connection.limit": "write"])

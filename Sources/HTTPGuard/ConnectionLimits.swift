@@ -21,6 +21,9 @@ package struct ConnectionLimits: Sendable, Equatable {
     /// A connection whose response has not been able to make progress (the peer reads nothing) for this long is
     /// closed.
     package var writeTimeout: TimeAmount = .seconds(60)
+    /// On graceful shutdown, how long a WebSocket gets to finish its closing handshake before it is closed outright
+    /// (a peer that reads nothing would otherwise hold the shutdown until the write timeout).
+    package var webSocketShutdownGrace: TimeAmount = .seconds(3)
     /// The longest request line (method, URL, version) accepted (`414` otherwise).
     package var maxRequestLineBytes: Int = 32 * 1024
     /// The most header bytes accepted, request line excluded (`431` otherwise).

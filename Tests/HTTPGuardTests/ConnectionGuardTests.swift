@@ -66,6 +66,11 @@ private final class Harness {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
+            case .head(let head) where head.headers["upgrade"].first == "websocket":
+                let switching = HTTPResponseHead(
+                    version: .http1_1, status: .switchingProtocols,
+                    headers: ["upgrade": "websocket", "connection": "upgrade"])
+                context.writeAndFlush(wrapOutboundOut(.head(switching)), promise: nil)
             case .head: bodyBytes = 0
             case .body(let buffer): bodyBytes += buffer.readableBytes
             case .end: respond(context: context, status: .ok, body: "ok")
@@ -199,5 +204,19 @@ struct ConnectionGuardTests {
         let other = try Harness(limits: limits, registry: registry, address: "10.0.0.2")
         #expect(other.channel.isActive)
         #expect(registry.counts.open == 2)
+    }
+
+    @Test("at shutdown a WebSocket whose peer reads nothing is closed after the grace period")
+    func webSocketClosedAtShutdown() throws {
+        let harness = try Harness()
+        try harness.send("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+        #expect(try harness.received().hasPrefix("HTTP/1.1 101 Switching Protocols\r\n"))
+        harness.wait(.seconds(60))
+        #expect(harness.channel.isActive)  // an open WebSocket is not held to the HTTP idle timeout
+        harness.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        harness.wait(.seconds(2))
+        #expect(harness.channel.isActive)
+        harness.wait(.seconds(2))
+        #expect(!harness.channel.isActive)
     }
 }

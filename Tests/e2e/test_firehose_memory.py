@@ -160,14 +160,14 @@ def test_backfilling_subscribers_use_bounded_memory_that_is_returned(tmp_path):
         stop_server(pds)
 
 
-def open_never_reading_subscriber(pds) -> socket.socket:
-    """A live subscriber (no cursor) that completes the WebSocket handshake and then never reads; its receive buffer
-    is small so the server's side fills quickly."""
+def open_never_reading_subscriber(pds, query: str = "") -> socket.socket:
+    """A subscriber (live unless `query` has a cursor) that completes the WebSocket handshake and then never reads;
+    its receive buffer is small so the server's side fills quickly."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect(("127.0.0.1", pds.port))
     key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /xrpc/com.atproto.sync.subscribeRepos HTTP/1.1\r\nHost: 127.0.0.1:{pds.port}\r\n"
+    sock.sendall((f"GET /xrpc/com.atproto.sync.subscribeRepos{query} HTTP/1.1\r\nHost: 127.0.0.1:{pds.port}\r\n"
                   f"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
                   f"Sec-WebSocket-Version: 13\r\n\r\n").encode())
     response = b""
@@ -228,5 +228,32 @@ def test_a_subscriber_that_never_reads_is_disconnected_at_the_tcp_level(tmp_path
             assert r.status_code == 200, r.text
             header, body = decode_frame(ws.recv(timeout=20))
             assert header["t"] == "#commit" and body["repo"] == account["did"]
+    finally:
+        stop_server(pds)
+
+
+def test_a_backfill_nobody_reads_gives_up_its_turn(tmp_path):
+    """With one backfill at a time, a `cursor=0` subscriber that stops reading must not hold the turn forever: the
+    connection's write timeout closes it once its socket has stayed full, and the next subscriber backfills."""
+    pds = start_server(tmp_path, {**NO_RATE_LIMITS, "PDS_MAX_CONCURRENT_BACKFILLS": "1",
+                                  "PDS_HTTP_WRITE_TIMEOUT_MS": "3000"})
+    try:
+        fill_backlog(pds, 12_000_000, writers=2)
+        last = head_seq(pds)
+        stalled = open_never_reading_subscriber(pds, "?cursor=0")
+        inode = tcp_socket_inode(pds.port, stalled.getsockname()[1])
+        assert inode is not None
+
+        # A well-behaved subscriber queues behind it and still gets the whole history (the bound is on hangs).
+        reader = Subscriber(pds, last, pause=0)
+        started = time.monotonic()
+        reader.start()
+        reader.join(timeout=90)
+        assert not reader.is_alive(), "the second backfill never finished: the stalled one kept its turn"
+        assert reader.error is None, reader.error
+        assert reader.seqs_in_order
+        print(f"second backfill done {time.monotonic() - started:.1f} s after it started")
+        assert not holds_socket(pds.process.pid, inode), "the stalled subscriber's socket is still open"
+        stalled.close()
     finally:
         stop_server(pds)

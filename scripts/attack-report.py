@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Runs the attacks of issue 13 against a `pds` binary and prints, for each, what the server held (open descriptors,
-resident memory) and how a well-behaved client fared meanwhile (latency of `_health` on a new connection and of
+resident memory, CPU time) and how a well-behaved client fared meanwhile (latency of `_health` on a new connection and of
 `createRecord` on a kept-alive one; failures are requests that errored or took over 5 s).
 
     .venv/bin/python scripts/attack-report.py --binary .build/release/pds [--json]
@@ -9,7 +9,12 @@ The server runs in dev mode on a temporary data directory with its open-file lim
 that a flood can reach it without the attacking process needing more descriptors than this machine allows. Attackers
 connect from 127.0.0.2 and up (Linux routes all of 127/8 to lo), the well-behaved client from 127.0.0.1. Timeouts are
 the server's defaults unless `--env NAME=VALUE` says otherwise; run the same command against two binaries to compare.
+
+Besides the connection attacks: the file-descriptor limit reached (the connection cap set above it, so accept() fails
+with EMFILE: the server must back off, not spin), and 300 wrong passwords for the client's account from one address
+(each costs the server an scrypt unless the createSession limit stops it).
 """
+import http.client
 import argparse
 import json
 import os
@@ -101,6 +106,12 @@ class Server:
                     return int(line.split()[1]) / 1024
         return 0.0
 
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the server has used."""
+        with open(f"/proc/{self.process.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         self.process.kill()
         self.process.wait()
@@ -114,6 +125,7 @@ class Client:
         self.server = server
         self.session = requests.Session()
         handle = f"good{int(time.time() * 1000) % 10**8}.test"
+        self.handle = handle
         r = self.session.post(server.url + "/xrpc/com.atproto.server.createAccount",
                               json={"handle": handle, "email": f"{handle}@example.com", "password": "long-password-1"})
         r.raise_for_status()
@@ -161,7 +173,9 @@ def measure(server: Server, client: Client, attack, seconds: float) -> dict:
     client."""
     stop = threading.Event()
     sockets: list = []
-    base_rss, base_fds = server.rss_mb(), server.fds()
+    OUTCOME.clear()
+    base_rss, base_fds, base_cpu = server.rss_mb(), server.fds(), server.cpu_seconds()
+    started = time.monotonic()
     thread = threading.Thread(target=attack, args=(stop, sockets), daemon=True)
     thread.start()
     latencies, failures, fds, rss = [], [], [], []
@@ -171,6 +185,7 @@ def measure(server: Server, client: Client, attack, seconds: float) -> dict:
         fds.append(server.fds())
         rss.append(server.rss_mb())
         time.sleep(0.25)
+    cpu_share = (server.cpu_seconds() - base_cpu) / (time.monotonic() - started)
     stop.set()
     thread.join(timeout=10)
     still_open = sum(1 for s in sockets if s is not None and is_open(s))
@@ -180,10 +195,12 @@ def measure(server: Server, client: Client, attack, seconds: float) -> dict:
     return {
         "server fds (max, baseline)": f"{max(fds)} ({base_fds})",
         "RSS growth MB (max)": round(max(rss) - base_rss, 1),
+        "server CPU (cores)": round(cpu_share, 2),
         "client p50 ms": round(statistics.median(latencies) * 1000, 1) if latencies else None,
         "client max ms": round(max(latencies) * 1000, 1) if latencies else None,
         "client failures": f"{len(failures)}/{len(latencies) + len(failures)}",
         "attack sockets open at end": f"{still_open}/{len(sockets)}",
+        "attack answered": ", ".join(f"{count}× {status}" for status, count in sorted(OUTCOME.items())) or "-",
     }
 
 
@@ -239,6 +256,27 @@ def slowloris(count: int, body: bool):
     return attack
 
 
+def password_guessing(count: int):
+    """`count` createSession calls with a wrong password for the client's account, from one address."""
+    def attack(stop, sockets):
+        for _ in range(count):
+            if stop.is_set():
+                return
+            connection = http.client.HTTPConnection("127.0.0.1", SERVER.port, timeout=10,
+                                                    source_address=("127.0.0.70", 0))
+            try:
+                connection.request("POST", "/xrpc/com.atproto.server.createSession",
+                                   body=json.dumps({"identifier": CLIENT.handle, "password": "wrong-password"}),
+                                   headers={"Content-Type": "application/json"})
+                status = connection.getresponse().status
+            except OSError:
+                status = "error"
+            finally:
+                connection.close()
+            OUTCOME[status] = OUTCOME.get(status, 0) + 1
+    return attack
+
+
 def malformed_report(server: Server) -> dict:
     answered = {}
     for name, request in MALFORMED.items():
@@ -269,7 +307,7 @@ def malformed_report(server: Server) -> dict:
 
 
 def main():
-    global SERVER
+    global SERVER, CLIENT
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
     parser.add_argument("--fd-limit", type=int, default=4096)
@@ -281,17 +319,20 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     env = dict(item.split("=", 1) for item in args.env)
 
+    over_the_fd_limit = {"PDS_HTTP_MAX_CONNECTIONS": "16384", "PDS_HTTP_MAX_CONNECTIONS_PER_IP": "16384"}
     attacks = {
-        "5,000 idle connections from 20 addresses": idle_flood(5000, 20),
-        "3,000 idle connections from one address": idle_flood(3000, 1),
-        "500 slowloris heads (1 byte/s)": slowloris(500, body=False),
-        "500 slowloris bodies (1 byte/s)": slowloris(500, body=True),
+        "5,000 idle connections from 20 addresses": (idle_flood(5000, 20), {}),
+        "3,000 idle connections from one address": (idle_flood(3000, 1), {}),
+        "500 slowloris heads (1 byte/s)": (slowloris(500, body=False), {}),
+        "500 slowloris bodies (1 byte/s)": (slowloris(500, body=True), {}),
+        "fd limit reached: 5,000 idle connections, cap above it (EMFILE)": (idle_flood(5000, 20), over_the_fd_limit),
+        "300 wrong passwords from one address": (password_guessing(300), {}),
     }
     results = {}
-    for name, attack in attacks.items():
-        SERVER = start_server(args.binary, args.fd_limit, env)
+    for name, (attack, attack_env) in attacks.items():
+        SERVER = start_server(args.binary, args.fd_limit, {**attack_env, **env})
         try:
-            client = Client(SERVER)
+            client = CLIENT = Client(SERVER)
             seconds = max(args.seconds, 15) if "idle" in name else max(args.seconds, 25)
             results[name] = measure(SERVER, client, attack, seconds)
         finally:
@@ -321,6 +362,9 @@ def main():
 
 
 SERVER = None
+CLIENT = None
+# What the current attack's requests were answered (status → count), for attacks that send requests.
+OUTCOME: dict = {}
 
 if __name__ == "__main__":
     main()

@@ -67,23 +67,19 @@ package enum MotoServer {
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(getpid())-\(port).log").path
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw NotAvailable(description: "pipe() failed") }
-        // The write end must not leak into children, or the watcher would never see end-of-file.
+        // Neither end leaks into other children (the write end must not, or the watcher would never see end-of-file);
+        // the spawned shell gets the read end as its stdin by dup2, which clears the flag on the copy.
+        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = [
-            "-c",
-            "\"$0\" -H 127.0.0.1 -p \"$1\" >\"$2\" 2>&1 & pid=$!; cat >/dev/null; kill -9 $pid 2>/dev/null; wait $pid; rm -f \"$2\"",
-            binary, String(port), log,
-        ]
-        process.standardInput = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let script =
+            "\"$0\" -H 127.0.0.1 -p \"$1\" >\"$2\" 2>&1 & pid=$!; cat >/dev/null; kill -9 $pid 2>/dev/null; wait $pid; rm -f \"$2\""
+        let pid = try spawn(["/bin/sh", "-c", script, binary, String(port), log], stdin: fds[0])
+        close(fds[0])
         // fds[1] stays open for the life of the process; its closing at exit stops the server.
         let endpoint = "http://127.0.0.1:\(port)"
         for _ in 0..<600 {
-            if !process.isRunning {
+            var status: Int32 = 0
+            if waitpid(pid, &status, WNOHANG) == pid {
                 let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
                 throw NotAvailable(description: "moto_server exited: \(output.suffix(2000))")
             }
@@ -97,6 +93,24 @@ package enum MotoServer {
         }
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         throw NotAvailable(description: "moto_server did not answer on \(endpoint): \(output.suffix(2000))")
+    }
+
+    /// Starts `arguments` with `stdin` as its standard input and /dev/null as its output, by `posix_spawn` itself:
+    /// Foundation's `Process.run()` can crash on Linux (it over-reads `/proc/self/fd` entries while finding the
+    /// highest open descriptor, swift-corelibs-foundation PR 5472).
+    private static func spawn(_ arguments: [String], stdin: Int32) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
+        guard result == 0 else { throw NotAvailable(description: "posix_spawn failed: errno \(result)") }
+        return pid
     }
 
     /// A client for a fresh bucket of its own.

@@ -31,6 +31,25 @@ final class LocalDNSServer: Sendable {
         self.records = records
         self.truncatedOverUDP = truncatedOverUDP
         self.silent = silent
+        // The UDP port is the kernel's choice; the same TCP port may be taken meanwhile, so both are tried again
+        // with another port until they bind together.
+        var bound: (udp: Int32, tcp: Int32, port: UInt16)?
+        for _ in 0..<20 where bound == nil {
+            bound = Self.bindPair()
+        }
+        guard let (udp, tcp, port) = bound else {
+            throw IdentityError.network("test DNS server could not bind TCP")
+        }
+        self.udp = udp
+        self.tcp = tcp
+        self.port = port
+        let thread = Thread { [self] in serve() }
+        thread.start()
+    }
+
+    /// A UDP socket on a free loopback port and a listening TCP socket on the same port, or `nil` when the TCP one
+    /// could not bind.
+    private static func bindPair() -> (udp: Int32, tcp: Int32, port: UInt16)? {
         let udp = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -57,13 +76,11 @@ final class LocalDNSServer: Sendable {
             }
         }
         guard status == 0, listen(tcp, 8) == 0 else {
-            throw IdentityError.network("test DNS server could not bind TCP")
+            close(udp)
+            close(tcp)
+            return nil
         }
-        self.udp = udp
-        self.tcp = tcp
-        self.port = port
-        let thread = Thread { [self] in serve() }
-        thread.start()
+        return (udp, tcp, port)
     }
 
     var address: DNSServerAddress { DNSServerAddress(ip: IPAddress("127.0.0.1")!, port: port) }

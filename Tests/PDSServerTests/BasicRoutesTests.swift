@@ -65,6 +65,29 @@ import Testing
         }
     }
 
+    @Test func knownMethodWithTheWrongHTTPMethodIsABadRequest() async throws {
+        try await withTemporaryDirectory { dir in
+        let app = try await TestApplication.make(dataDirectory: dir)
+        try await app.test(.router) { client in
+            let cases: [(String, HTTPRequest.Method, String)] = [
+                ("com.atproto.server.createSession", .get, "Incorrect HTTP method (GET) expected POST"),
+                ("com.atproto.repo.getRecord", .post, "Incorrect HTTP method (POST) expected GET"),
+                ("com.atproto.repo.getRecord", .delete, "Incorrect HTTP method (DELETE) expected GET"),
+                ("com.atproto.sync.subscribeRepos", .get,
+                 "com.atproto.sync.subscribeRepos is a subscription: open it as a WebSocket"),
+            ]
+            for (nsid, method, message) in cases {
+                try await client.execute(uri: "/xrpc/\(nsid)", method: method) { response in
+                    #expect(response.status == .badRequest, "\(method) \(nsid)")
+                    let body = try json(response.body)
+                    #expect(body["error"] as? String == "InvalidRequest")
+                    #expect(body["message"] as? String == message)
+                }
+            }
+        }
+        }
+    }
+
     @Test func robotsAllowsCrawling() async throws {
         try await withTemporaryDirectory { dir in
         let app = try await TestApplication.make(dataDirectory: dir)

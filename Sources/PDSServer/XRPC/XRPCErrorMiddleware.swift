@@ -2,6 +2,9 @@ import Hummingbird
 import Logging
 
 /// Turns every error that is not already an HTTP response error into a generic XRPC 500, logging the cause once.
+///
+/// The router's own `404` for a served method's path called with another HTTP method becomes the reference's 400
+/// "Incorrect HTTP method (GET) expected POST" (``XRPCCatchall/checkMethod(_:for:)``).
 struct XRPCErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -9,7 +12,12 @@ struct XRPCErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as any HTTPResponseError where !(error is XRPCError) {
-            if error.status == .notFound && request.uri.path.hasPrefix("/xrpc/") == false { throw error }
+            if error.status == .notFound {
+                guard request.uri.path.hasPrefix("/xrpc/") else { throw error }
+                if let schema = XRPCMethodSchema(nsid: XRPCLexiconMiddleware<Context>.nsid(request.uri.path)) {
+                    try XRPCCatchall.checkMethod(request.method, for: schema)
+                }
+            }
             throw XRPCError(status: error.status, name: Self.name(for: error.status), message: nil)
         } catch {
             if let mapped = XRPCError.mapping(error) {

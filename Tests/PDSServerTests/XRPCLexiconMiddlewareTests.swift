@@ -56,7 +56,7 @@ import Testing
                 .filter { $0.0.hasPrefix("/xrpc/") && !$0.0.contains("{") && $0.0 != "/xrpc/_health" }
             #expect(routes.count > 30)
             for (path, method) in routes {
-                let schema = XRPCMethodSchema(nsid: XRPCLexiconMiddleware<BasicRequestContext>.nsid(path))
+                let schema = XRPCMethodSchema(nsid: Request.xrpcMethod(path: path) ?? "")
                 #expect(schema != nil, "\(path)")
                 #expect(schema?.kind == (method == .get ? .query : .procedure), "\(method) \(path)")
             }

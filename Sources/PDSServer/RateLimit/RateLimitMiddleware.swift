@@ -19,9 +19,7 @@ struct RateLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response)
         async throws -> Response
     {
-        let path = request.uri.path
-        guard path.hasPrefix("/xrpc/"), path != "/xrpc/_health" else { return try await next(request, context) }
-        let nsid = String(path.dropFirst("/xrpc/".count))
+        guard let nsid = request.xrpcMethod, nsid != "_health" else { return try await next(request, context) }
         let clientIP = limits.clientIP(
             peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: .xForwardedFor])
         if limits.bypasses(clientIP: clientIP, bypassHeader: request.headers[.rateLimitBypass]) {

@@ -10,7 +10,7 @@ import Hummingbird
 enum XRPCCatchall {
     static func register(on router: Router<some RequestContext>) {
         let handler: @Sendable (Request, any RequestContext) throws -> Response = { request, _ in
-            let name = String(request.uri.path.dropFirst("/xrpc/".count))
+            let name = request.xrpcMethod ?? ""
             guard (try? NSID(name)) != nil else {
                 throw XRPCError.notFound("Not Found", name: XRPCErrorName.notFound)
             }

@@ -13,8 +13,8 @@ struct XRPCErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as any HTTPResponseError where !(error is XRPCError) {
             if error.status == .notFound {
-                guard request.uri.path.hasPrefix("/xrpc/") else { throw error }
-                if let schema = XRPCMethodSchema(nsid: XRPCLexiconMiddleware<Context>.nsid(request.uri.path)) {
+                guard let nsid = request.xrpcMethod else { throw error }
+                if let schema = XRPCMethodSchema(nsid: nsid) {
                     try XRPCCatchall.checkMethod(request.method, for: schema)
                 }
             }

@@ -32,7 +32,7 @@ struct XRPCLexiconMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        guard let schema = XRPCMethodSchema(nsid: Self.nsid(request.uri.path), catalog: catalog) else {
+        guard let nsid = request.xrpcMethod, let schema = XRPCMethodSchema(nsid: nsid, catalog: catalog) else {
             return try await next(request, context)
         }
         if let parameters = schema.parameters {
@@ -40,13 +40,6 @@ struct XRPCLexiconMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         try await Self.checkBody(request, schema: schema)
         return try await next(request, context)
-    }
-
-    /// The NSID of an `/xrpc/<nsid>` path.
-    static func nsid(_ path: String) -> String {
-        var name = path.hasPrefix("/xrpc/") ? path.dropFirst("/xrpc/".count) : Substring(path)
-        if name.hasSuffix("/") { name = name.dropLast() }
-        return String(name)
     }
 
     /// Whether a request has a body, from its framing headers only (the reference's `getBodyPresence`).

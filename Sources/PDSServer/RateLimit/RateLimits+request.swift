@@ -29,7 +29,7 @@ extension RateLimits {
     ///   - clientIP: the client IP.
     ///   - bypassHeader: the `x-ratelimit-bypass` header.
     package func bypasses(clientIP: IPAddress?, bypassHeader: String?) -> Bool {
-        if let bypassKey, let bypassHeader, Self.constantTimeEqual(bypassKey, bypassHeader) { return true }
+        if let bypassKey, let bypassHeader, AuthVerifier.constantTimeEqual(Array(bypassKey.utf8), Array(bypassHeader.utf8)) { return true }
         if let clientIP, bypassIPs.contains(clientIP) { return true }
         return false
     }
@@ -61,14 +61,5 @@ extension RateLimits {
     func scope(nsid: String, clientIP: String?, edge: RateLimitStatus?) -> RateLimitScope? {
         guard let rules = handlerRules[nsid] else { return nil }
         return RateLimitScope(rules: rules, clientIP: clientIP, edge: edge)
-    }
-
-    /// Compares two strings without stopping at the first difference (the bypass key is a secret).
-    private static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let (x, y) = (Array(a.utf8), Array(b.utf8))
-        guard x.count == y.count else { return false }
-        var difference: UInt8 = 0
-        for (p, q) in zip(x, y) { difference |= p ^ q }
-        return difference == 0
     }
 }

@@ -284,8 +284,8 @@ def test_without_an_appview_the_error_names_the_variable(pds):
     account = create_account(pds)
     r = requests.get(pds.xrpc("app.bsky.actor.getProfile"), params={"actor": account["did"]},
                      headers=bearer(account["accessJwt"]))
-    assert r.status_code == 400
-    assert r.json()["error"] == "InvalidRequest"
+    assert r.status_code == 501
+    assert r.json()["error"] == "MethodNotImplemented"
     assert "PDS_BSKY_APP_VIEW_URL" in r.json()["message"]
 
 

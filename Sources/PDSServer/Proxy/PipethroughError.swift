@@ -9,8 +9,8 @@ package enum PipethroughError: Error, Sendable {
     /// The method may not be proxied (400 `InvalidToken` "Bad token method", the reference's answer for protected
     /// methods and for privileged methods called with a non-privileged app password).
     case badTokenMethod
-    /// No service is configured for the method and no `atproto-proxy` header names one (400 `InvalidRequest`,
-    /// naming the variable to set).
+    /// No service is configured for the method and no `atproto-proxy` header names one (501
+    /// `MethodNotImplemented`, naming the variable to set; the reference answers 400 `InvalidRequest`).
     case noServiceConfigured(lxm: String, variable: String)
     /// The `atproto-proxy` header is malformed, or its DID or service cannot be found (400 `InvalidRequest`).
     case invalidProxyHeader(String)

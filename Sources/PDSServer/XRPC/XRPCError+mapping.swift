@@ -124,15 +124,20 @@ extension XRPCError {
 }
 
 extension XRPCError {
-    /// Proxy failures, with the reference's names and messages: refusals are 400s, anything that kept the upstream's
-    /// answer from arriving is 502 `UpstreamFailure` (the cause is logged, not sent).
+    /// Proxy failures, with the reference's names and messages: refusals are 400s (a method no service is configured
+    /// for is 501), anything that kept the upstream's answer from arriving is 502 `UpstreamFailure` (the cause is
+    /// logged, not sent).
     init(_ error: PipethroughError) {
         switch error {
         case .unsupportedMethod: self = .invalidRequest("XRPC requests only supports GET and POST")
         case .badTokenMethod: self = .invalidRequest("Bad token method", name: XRPCErrorName.invalidToken)
         case .noServiceConfigured(let lxm, let variable):
-            self = .invalidRequest(
-                "No service configured for \(lxm): set \(variable) and its DID, or name a service in an "
+            // The reference answers 400 InvalidRequest; 501 says what it is (this server cannot serve the method as
+            // configured), and clients such as the Python SDK then carry on without it (its login() warns, with this
+            // message, instead of failing).
+            self = .init(
+                status: .notImplemented, name: XRPCErrorName.methodNotImplemented,
+                message: "No service configured for \(lxm): set \(variable) and its DID, or name a service in an "
                     + "atproto-proxy header")
         case .invalidProxyHeader(let message): self = .invalidRequest(message)
         case .proxyDIDUnresolvable: self = .upstreamFailure("could not resolve proxy did")

@@ -17,8 +17,8 @@ import Testing
         try await TestApplication.withAccount { _, _, xrpc, session in
             let reply = try await xrpc.call(
                 "app.bsky.actor.getProfile", token: session.accessJwt, query: "actor=\(session.did)")
-            #expect(reply.status == .badRequest)
-            #expect(reply.error == "InvalidRequest")
+            #expect(reply.status == .notImplemented)
+            #expect(reply.error == "MethodNotImplemented")
             #expect((reply.json["message"] as? String)?.contains("PDS_BSKY_APP_VIEW_URL") == true, "\(reply.text)")
         }
     }

@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PORT ?= 2583
 
-.PHONY: setup run build test test-swift test-e2e bench bench-http clean
+.PHONY: setup run build test test-swift test-e2e bench bench-http bench-proxy clean
 
 setup:
 	./scripts/setup.sh
@@ -32,6 +32,10 @@ bench: setup
 bench-http: build
 	./scripts/setup.sh --test
 	.venv/bin/python scripts/bench-http.py
+
+bench-proxy: build
+	./scripts/setup.sh --test
+	.venv/bin/python scripts/bench-proxy.py
 
 clean:
 	rm -rf .build .venv

@@ -82,7 +82,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, binary: Path, data_dir: Path):
+    def __init__(self, binary: Path, data_dir: Path, extra_env: dict | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
@@ -92,6 +92,7 @@ class Server:
             # Dev mode turns rate limits on; one benchmark client would hit the per-IP and per-DID limits.
             "PDS_RATE_LIMITS_ENABLED": "false",
         })
+        env.update(extra_env or {})
         self.log = open(data_dir / "server.log", "ab")
         self.process = subprocess.Popen([str(binary), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
@@ -162,7 +163,8 @@ def seed_records(server: Server, accounts: list[dict], per_actor: int) -> list[d
     return targets
 
 
-def run_wrk(server: Server, targets: list[dict], connections: int, duration: int, workdir: Path) -> dict:
+def run_wrk(server, targets: list[dict], connections: int, duration: int, workdir: Path) -> dict:
+    """Runs wrk against `server.url` walking `targets`; fails on any non-2xx answer or socket error."""
     script = workdir / "targets.lua"
     script.write_text(LUA_TEMPLATE % lua_targets(targets))
     threads = min(connections, 2)

@@ -63,6 +63,11 @@ package final class PDSServices: Sendable {
     package let rateLimits: RateLimits?
     /// Login password checks, counted.
     package let passwordVerifier = PasswordVerifier()
+    /// The proxy's HTTP clients, one per upstream origin (shut down when the service group stops).
+    package let upstreamClients: UpstreamClients
+    /// Proxies the XRPC methods this server does not serve (to the AppView, the mod and report services, or the
+    /// `atproto-proxy` header's service).
+    package let pipethrough: Pipethrough
     /// The HTTP client of the S3 blobstore, owned here and shut down when the service group stops.
     private let blobstoreHTTPClient: HTTPClient?
 
@@ -158,6 +163,13 @@ package final class PDSServices: Sendable {
             tokens: tokens, serviceDB: serviceDB, adminPassword: secrets.adminPassword,
             serviceDID: configuration.service.did, keyResolver: .init(plc: embeddedPLC, resolver: idResolver))
 
+        upstreamClients = UpstreamClients(settings: Pipethrough.clientSettings(configuration.proxy))
+        let (keyResolver, actors) = (authVerifier.keyResolver, actorStore)
+        pipethrough = Pipethrough(
+            auth: authVerifier, downstream: configuration.downstream, settings: configuration.proxy,
+            clients: upstreamClients, didDocument: { try await keyResolver.document($0) },
+            signingKey: { try await actors.keypair($0) })
+
         // Last, so that nothing can fail after the client exists.
         (blobstore, blobstoreHTTPClient) = try Self.makeBlobstore(blobConfiguration)
         let (actorStore, blobstore, blobLocks) = (actorStore, blobstore, blobLocks)
@@ -189,10 +201,11 @@ package final class PDSServices: Sendable {
         }
     }
 
-    /// The long-running services to add to the application's service group. The S3 client's shutdown comes first:
-    /// services stop in reverse order, so it stops after everything that may still use it.
+    /// The long-running services to add to the application's service group. The HTTP clients' shutdowns come first:
+    /// services stop in reverse order, so they stop after everything that may still use them.
     package var backgroundServices: [any Service] {
-        var services: [any Service] = blobstoreHTTPClient.map { [HTTPClientShutdown(client: $0)] } ?? []
+        var services: [any Service] = [upstreamClients]
+        services += blobstoreHTTPClient.map { [HTTPClientShutdown(client: $0)] } ?? []
         services += [didCacheRefresher, sequencer, reconciler]
         if !crawlers.crawlers.isEmpty { services.append(crawlers) }
         if configuration.blobs.tempGCIntervalMs > 0 { services.append(blobTempCollector) }

@@ -43,7 +43,8 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
         auth: services.authVerifier, serviceDB: services.serviceDB, actorStore: services.actorStore,
         sequencer: services.sequencer, blobs: { [services] in services.blobs(of: $0) }, now: services.now
     ).register(on: methods)
-    XRPCCatchall.register(on: router)
+    ComAtprotoModeration(pipethrough: services.pipethrough).register(on: methods)
+    XRPCCatchall.register(on: router, pipethrough: services.pipethrough)
     if let plc = services.embeddedPLC {
         plc.addRoutes(to: router.group(RouterPath(PDSServices.embeddedPLCPath)))
     }

@@ -47,14 +47,22 @@ import Testing
         }
     }
 
-    @Test func unknownMethodIsNotImplemented() async throws {
+    @Test func unservedMethods() async throws {
         try await withTemporaryDirectory { dir in
         let app = try await TestApplication.make(dataDirectory: dir)
         try await app.test(.router) { client in
-            try await client.execute(uri: "/xrpc/com.example.nothing.here", method: .get) { response in
+            // A method the reference serves itself, not served here yet: no AppView could answer it.
+            try await client.execute(uri: "/xrpc/com.atproto.identity.getRecommendedDidCredentials", method: .get) {
+                response in
                 #expect(response.status == .notImplemented)
                 let body = try json(response.body)
                 #expect(body["error"] as? String == "MethodNotImplemented")
+            }
+            // Any other method is proxied, which takes a session.
+            try await client.execute(uri: "/xrpc/com.example.nothing.here", method: .get) { response in
+                #expect(response.status == .unauthorized)
+                let body = try json(response.body)
+                #expect(body["error"] as? String == "AuthMissing")
             }
             try await client.execute(uri: "/xrpc/not-an-nsid", method: .post) { response in
                 #expect(response.status == .notFound)

@@ -68,7 +68,7 @@ def test_sdk_create_account_login_refresh_and_app_password(pds):
 
     # login() decodes the JWT, reads didDoc and switches to the #atproto_pds endpoint.
     client = Client(base_url=pds.url)
-    with pytest.warns(UserWarning):  # app.bsky.actor.getProfile is not served by this PDS (yet)
+    with pytest.warns(UserWarning, match="PDS_BSKY_APP_VIEW_URL"):  # no AppView configured: getProfile is not served
         assert client.login(handle, password) is None
     assert client.me is None
     assert client._base_url == f"http://localhost:{pds.port}/xrpc"  # from didDoc #atproto_pds

@@ -95,12 +95,7 @@ package struct HTTPFetcher: Sendable {
     /// Resolves `host` and returns the address to pin, refusing any non-public address when the guard is on.
     func pinnedAddress(for host: String) async throws -> IPAddress? {
         guard configuration.ssrfProtection else { return nil }
-        let addresses = try await HostResolver.addresses(of: host)
-        guard let first = addresses.first else { throw IdentityError.network("no addresses for \(host)") }
-        if let bad = addresses.first(where: { !$0.isPublicUnicast }) {
-            throw IdentityError.forbiddenURL("\(host) resolves to a non-public address (\(bad))")
-        }
-        return first
+        return try await SSRFGuard.publicAddress(of: host)
     }
 
     // MARK: - Request

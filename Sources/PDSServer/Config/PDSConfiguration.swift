@@ -23,6 +23,11 @@ package struct PDSConfiguration: Sendable {
     package var http: HTTP
     /// Rate limits (`PDS_RATE_LIMIT*`, `PDS_TRUSTED_PROXIES`).
     package var rateLimits: RateLimits
+    /// The AppView, mod and report services unserved methods are proxied to (`PDS_BSKY_APP_VIEW_*`,
+    /// `PDS_MOD_SERVICE_*`, `PDS_REPORT_SERVICE_*`).
+    package var downstream: Downstream
+    /// How proxied requests are made (`PDS_PROXY_*`).
+    package var proxy: Proxy
 
     /// Service settings.
     package struct Service: Sendable {
@@ -242,6 +247,9 @@ package struct PDSConfiguration: Sendable {
 
         self.http = Self.readHTTP(reader: reader, problems: &problems)
         self.rateLimits = Self.readRateLimits(reader: reader, devMode: devMode, problems: &problems)
+        self.downstream = Self.readDownstream(reader: reader, problems: &problems)
+        self.proxy = Self.readProxy(
+            reader: reader, disableSSRFProtection: identity.disableSSRFProtection, problems: &problems)
 
         self.secrets = Secrets(
             jwtSecret: reader.string(forKey: "jwtSecret", isSecret: true),

@@ -23,6 +23,8 @@ extension XRPCError {
         case let error as RepoError: XRPCError(error)
         case let error as ActorStoreError: XRPCError(error)
         case let error as BlobStoreError: XRPCError(error)
+        case let error as PipethroughError: XRPCError(error)
+        case let error as UpstreamError: error.xrpcError
         default:
             ConnectionGuardError.clientFault(error).map {
                 XRPCError(
@@ -118,5 +120,37 @@ extension XRPCError {
         case .invalidTempKey, .upstream, .invalidResponse, .unreachable, .invalidEndpoint, .io:
             self = .internalServerError
         }
+    }
+}
+
+extension XRPCError {
+    /// Proxy failures, with the reference's names and messages: refusals are 400s (a method no service is configured
+    /// for is 501), anything that kept the upstream's answer from arriving is 502 `UpstreamFailure` (the cause is
+    /// logged, not sent).
+    init(_ error: PipethroughError) {
+        switch error {
+        case .unsupportedMethod: self = .invalidRequest("XRPC requests only supports GET and POST")
+        case .badTokenMethod: self = .invalidRequest("Bad token method", name: XRPCErrorName.invalidToken)
+        case .noServiceConfigured(let lxm, let variable):
+            // The reference answers 400 InvalidRequest; 501 says what it is (this server cannot serve the method as
+            // configured), and clients such as the Python SDK then carry on without it (its login() warns, with this
+            // message, instead of failing).
+            self = .init(
+                status: .notImplemented, name: XRPCErrorName.methodNotImplemented,
+                message: "No service configured for \(lxm): set \(variable) and its DID, or name a service in an "
+                    + "atproto-proxy header")
+        case .invalidProxyHeader(let message): self = .invalidRequest(message)
+        case .proxyDIDUnresolvable: self = .upstreamFailure("could not resolve proxy did")
+        case .forbiddenUpstream, .unreachable: self = .upstreamFailure("Upstream service unreachable")
+        case .timedOut: self = .upstreamFailure("Upstream service timed out")
+        case .responseTooLarge: self = .upstreamFailure("Upstream response too large")
+        }
+    }
+}
+
+extension XRPCError {
+    /// 502 `UpstreamFailure`.
+    static func upstreamFailure(_ message: String) -> Self {
+        .init(status: .badGateway, name: XRPCErrorName.upstreamFailure, message: message)
     }
 }

@@ -10,12 +10,20 @@ package struct XRPCError: HTTPResponseError, Sendable, Equatable {
     package var name: String
     /// A human-readable message, safe to show to clients.
     package var message: String?
+    /// Extra response headers (an upstream's `retry-after`, for example).
+    package var headers: HTTPFields
 
     /// Creates an error.
-    package init(status: HTTPResponse.Status, name: String, message: String? = nil) {
+    /// - Parameters:
+    ///   - status: the HTTP status.
+    ///   - name: the XRPC error name.
+    ///   - message: the message.
+    ///   - headers: extra response headers.
+    package init(status: HTTPResponse.Status, name: String, message: String? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.name = name
         self.message = message
+        self.headers = headers
     }
 
     /// 400 `InvalidRequest` (or another name).
@@ -64,6 +72,7 @@ package struct XRPCError: HTTPResponseError, Sendable, Equatable {
         if let message { body["message"] = message }
         let data = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])
         var fields: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        fields.append(contentsOf: self.headers)
         fields.append(contentsOf: headers)
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

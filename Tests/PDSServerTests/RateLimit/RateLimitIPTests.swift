@@ -22,9 +22,10 @@ import Testing
                     #expect(reply.headers[.rateLimitReset] == String(start + 300))
                 }
             }
-            // The catch-all counts too: the 3000th request is still answered (501), the next ones are refused.
+            // The catch-all counts too: the 3000th request is still answered (401: the proxy wants a session), the
+            // next ones are refused.
             let unserved = try await xrpc.call("com.example.notServed", json: [:])
-            #expect(unserved.status == .notImplemented)
+            #expect(unserved.status == .unauthorized)
             #expect(unserved.headers[.rateLimitRemaining] == "0")
             RateLimitTesting.expectRefused(try await xrpc.call("com.atproto.server.describeServer"), policy: "3000;w=300")
             RateLimitTesting.expectRefused(try await xrpc.call("com.example.notServed", json: [:]), policy: "3000;w=300")

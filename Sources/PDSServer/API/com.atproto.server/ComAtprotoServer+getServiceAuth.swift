@@ -9,27 +9,6 @@ extension ComAtprotoServer {
         var token: String
     }
 
-    /// Methods for which no service token is minted (the reference's `PROTECTED_METHODS`).
-    static let protectedMethods: Set<String> = [
-        "com.atproto.admin.sendEmail", "com.atproto.identity.requestPlcOperationSignature",
-        "com.atproto.identity.signPlcOperation", "com.atproto.identity.updateHandle",
-        "com.atproto.server.activateAccount", "com.atproto.server.confirmEmail",
-        "com.atproto.server.createAppPassword", "com.atproto.server.deactivateAccount",
-        "com.atproto.server.getAccountInviteCodes", "com.atproto.server.getSession",
-        "com.atproto.server.listAppPasswords", "com.atproto.server.requestAccountDelete",
-        "com.atproto.server.requestEmailConfirmation", "com.atproto.server.requestEmailUpdate",
-        "com.atproto.server.revokeAppPassword", "com.atproto.server.updateEmail",
-    ]
-
-    /// Methods that need the main password or a privileged app password (the reference's `PRIVILEGED_METHODS`).
-    static let privilegedMethods: Set<String> = [
-        "chat.bsky.actor.deleteAccount", "chat.bsky.actor.exportAccountData", "chat.bsky.convo.deleteMessageForSelf",
-        "chat.bsky.convo.getConvo", "chat.bsky.convo.getConvoForMembers", "chat.bsky.convo.getLog",
-        "chat.bsky.convo.getMessages", "chat.bsky.convo.leaveConvo", "chat.bsky.convo.listConvos",
-        "chat.bsky.convo.muteConvo", "chat.bsky.convo.sendMessage", "chat.bsky.convo.sendMessageBatch",
-        "chat.bsky.convo.unmuteConvo", "chat.bsky.convo.updateRead", "com.atproto.server.createAccount",
-    ]
-
     /// `com.atproto.server.getServiceAuth` (STD, taken-down tokens allowed for createAccount only): a short-lived
     /// JWT signed with the account's key, for another service (reference i.3).
     func getServiceAuth(_ request: Request) async throws -> GetServiceAuthOutput {
@@ -59,10 +38,10 @@ extension ComAtprotoServer {
             exp = requested
         }
         if let lxm {
-            if Self.protectedMethods.contains(lxm) {
+            if XRPCMethodSets.isProtected(lxm) {
                 throw XRPCError.invalidRequest("cannot request a service token for a protected method: \(lxm)")
             }
-            if Self.privilegedMethods.contains(lxm) && !SessionTokens.Scope.privileged.contains(caller.scope)
+            if XRPCMethodSets.isPrivileged(lxm) && !SessionTokens.Scope.privileged.contains(caller.scope)
                 && caller.scope != .takendown
             {
                 throw XRPCError.invalidRequest("insufficient access to request a service token for a privileged method: \(lxm)")
@@ -71,13 +50,10 @@ extension ComAtprotoServer {
         if caller.scope == .takendown && lxm != "com.atproto.server.createAccount" {
             throw XRPCError.invalidRequest("Bad token scope", name: XRPCErrorName.invalidToken)
         }
-        var random = [UInt8](repeating: 0, count: 16)
-        var rng = SystemRandomNumberGenerator()
-        for index in random.indices { random[index] = rng.next() }
-        let claims = JWTClaims(
-            aud: aud, iss: caller.did.rawValue, iat: now, exp: exp,
-            jti: random.map { String(format: "%02x", $0) }.joined(), lxm: lxm)
         let keypair = try await actorStore.keypair(caller.did)
-        return GetServiceAuthOutput(token: try JWT.sign(claims: claims, keypair: keypair))
+        return GetServiceAuthOutput(
+            token: try ServiceJWT.sign(
+                iss: caller.did, aud: aud, lxm: lxm, exp: exp, keypair: keypair,
+                now: Date(timeIntervalSince1970: TimeInterval(now))))
     }
 }

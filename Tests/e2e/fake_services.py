@@ -1,0 +1,271 @@
+"""Stand-ins for the services a PDS proxies to (an AppView, a chat service, a report service): real HTTP/1.1 servers on
+loopback that check every incoming service JWT the way a real service does and record what they received.
+
+Each request's `Authorization: Bearer <jwt>` must be a service JWT of the reference's shape (header `{typ: JWT, alg:
+ES256K}`, claims exactly `iat, iss, aud, exp, lxm, jti`), addressed to this service (`aud` = its bare DID), bound to
+the called method (`lxm`), unexpired and living 60 seconds, and signed by the issuer's `#atproto` key, read from the
+issuer's DID document in the PDS's PLC directory (the embedded one in dev mode, `<pds>/plc`) and checked with the
+`atproto` SDK's signature code. A request that fails any check is answered 401 `BadJwt` and recorded as such.
+
+A service is `did:web:localhost%3A<port>` and serves its own `/.well-known/did.json`, naming itself under its service
+id, so a PDS can reach it through an `atproto-proxy: <did>#<id>` header. Methods answered (anything else is `echo`):
+
+- `app.bsky.actor.getProfile`: a profile of the caller, under the `actor` asked for;
+- `chat.bsky.convo.listConvos`: no conversations;
+- `com.atproto.moderation.createReport`: the report as the lexicon's output;
+- `com.example.fake.echo`: what arrived (method, path, query, headers, body, claims) as JSON, with the response headers
+  a PDS forwards and two it must not (`x-upstream-private`, `set-cookie`);
+- `com.example.fake.stream?bytes=N`: N bytes of a fixed pattern, written 64 KiB at a time;
+- `com.example.fake.fail?status=S`: status S with a JSON XRPC error (`FakeError`) and `retry-after: 7`;
+- `com.example.fake.flaky?key=K`: the first request with key K gets its connection closed without an answer.
+"""
+import base64
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from atproto_crypto.verify import verify_signature
+
+PATTERN = bytes(range(256)) * 256  # 64 KiB
+
+
+def pattern_bytes(count: int) -> bytes:
+    """The first `count` bytes `com.example.fake.stream` sends."""
+    return (PATTERN * (count // len(PATTERN) + 1))[:count]
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass
+class Received:
+    """One request as a fake service saw it."""
+    method: str
+    nsid: str
+    path: str
+    query: dict
+    headers: dict  # lower-cased names; repeated headers joined with ", "
+    body: bytes
+    claims: dict | None
+    problems: list = field(default_factory=list)
+    client_port: int = 0
+
+    @property
+    def verified(self) -> bool:
+        return self.claims is not None and not self.problems
+
+
+class FakeService:
+    def __init__(self, service_id: str, service_type: str, endpoint: str | None = None) -> None:
+        """`endpoint`: the service endpoint its DID document publishes, when not this server itself (to name an
+        unreachable one)."""
+        self.service_id = service_id
+        self.service_type = service_type
+        self.endpoint = endpoint
+        self.plc_url: str | None = None  # the PDS's PLC directory, set once the PDS runs
+        self.verify = True
+        self.received: list[Received] = []
+        self._keys: dict[str, str] = {}
+        self._flaky: set[str] = set()
+        self._lock = threading.Lock()
+        service = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                service._handle(self)
+
+            def do_HEAD(self) -> None:
+                service._handle(self)
+
+            def do_POST(self) -> None:
+                service._handle(self)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def did(self) -> str:
+        return f"did:web:localhost%3A{self.port}"
+
+    @property
+    def proxy_header(self) -> str:
+        """The `atproto-proxy` value naming this service."""
+        return f"{self.did}#{self.service_id}"
+
+    def calls(self, nsid: str) -> list[Received]:
+        with self._lock:
+            return [r for r in self.received if r.nsid == nsid]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    # MARK: - Service JWTs
+
+    def _signing_key(self, did: str) -> str:
+        """The issuer's `#atproto` key as a did:key, from its DID document in the PDS's PLC directory."""
+        with self._lock:
+            if did in self._keys:
+                return self._keys[did]
+        document = requests.get(f"{self.plc_url}/{did}", timeout=10).json()
+        method = next(m for m in document["verificationMethod"] if m["id"] in ("#atproto", f"{did}#atproto"))
+        key = "did:key:" + method["publicKeyMultibase"]
+        with self._lock:
+            self._keys[did] = key
+        return key
+
+    def _check_jwt(self, authorization: str | None, nsid: str) -> tuple[dict | None, list]:
+        if not authorization or not authorization.startswith("Bearer "):
+            return None, ["no bearer token"]
+        token = authorization[len("Bearer "):]
+        try:
+            header_b64, payload_b64, signature_b64 = token.split(".")
+            header = json.loads(b64url_decode(header_b64))
+            claims = json.loads(b64url_decode(payload_b64))
+        except ValueError as error:
+            return None, [f"malformed token: {error}"]
+        if not self.verify:
+            return claims, []
+        problems = []
+        now = time.time()
+        if header != {"typ": "JWT", "alg": "ES256K"}:
+            problems.append(f"header {header}")
+        if set(claims) != {"iat", "iss", "aud", "exp", "lxm", "jti"}:
+            problems.append(f"claims {sorted(claims)}")
+        if claims.get("aud") != self.did:
+            problems.append(f"aud {claims.get('aud')} is not {self.did}")
+        if claims.get("lxm") != nsid:
+            problems.append(f"lxm {claims.get('lxm')} is not {nsid}")
+        exp, iat = claims.get("exp"), claims.get("iat")
+        if not isinstance(exp, int) or not isinstance(iat, int) or exp - iat != 60:
+            problems.append(f"exp {exp} is not iat {iat} + 60")
+        elif not (iat <= now + 5 and exp > now):
+            problems.append(f"not valid now: iat {iat} exp {exp} now {now}")
+        jti = claims.get("jti", "")
+        if not (isinstance(jti, str) and len(jti) == 32 and all(c in "0123456789abcdef" for c in jti)):
+            problems.append(f"jti {jti!r}")
+        try:
+            signed = f"{header_b64}.{payload_b64}".encode()
+            if not verify_signature(self._signing_key(claims["iss"]), signed, b64url_decode(signature_b64)):
+                problems.append("bad signature")
+        except Exception as error:  # noqa: BLE001 - reported as a problem
+            problems.append(f"signature not verifiable: {error!r}")
+        return claims, problems
+
+    # MARK: - Answers
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        split = urlsplit(request.path)
+        if split.path == "/.well-known/did.json":
+            return self._send(request, 200, {
+                "@context": ["https://www.w3.org/ns/did/v1"], "id": self.did,
+                "service": [{"id": f"#{self.service_id}", "type": self.service_type, "serviceEndpoint": self.endpoint or self.url}],
+            })
+        nsid = split.path.removeprefix("/xrpc/")
+        query = {k: v[0] for k, v in parse_qs(split.query).items()}
+        length = int(request.headers.get("content-length", 0))
+        body = request.rfile.read(length) if length else b""
+        headers = {}
+        for name, value in request.headers.items():
+            headers[name.lower()] = headers[name.lower()] + ", " + value if name.lower() in headers else value
+        claims, problems = self._check_jwt(request.headers.get("authorization"), nsid)
+        received = Received(request.command, nsid, request.path, query, headers, body, claims, problems,
+                            request.client_address[1])
+        with self._lock:
+            self.received.append(received)
+        if not received.verified:
+            return self._send(request, 401, {"error": "BadJwt", "message": "; ".join(problems)})
+
+        if nsid == "app.bsky.actor.getProfile":
+            return self._send(request, 200, {
+                "did": claims["iss"], "handle": query.get("actor", "unknown.test"), "displayName": "Fake Profile",
+                "followersCount": 0, "followsCount": 0, "postsCount": 0,
+            })
+        if nsid == "chat.bsky.convo.listConvos":
+            return self._send(request, 200, {"convos": []})
+        if nsid == "com.atproto.moderation.createReport":
+            report = json.loads(body)
+            return self._send(request, 200, {
+                "id": len(self.received), "reasonType": report["reasonType"], "subject": report["subject"],
+                "reportedBy": claims["iss"], "createdAt": "2024-01-01T00:00:00.000Z",
+            })
+        if nsid == "com.example.fake.stream":
+            return self._stream(request, int(query["bytes"]))
+        if nsid == "com.example.fake.fail":
+            return self._send(request, int(query["status"]),
+                              {"error": "FakeError", "message": f"fake failure {query['status']}"},
+                              {"retry-after": "7", "atproto-repo-rev": "3kfailrev"})
+        if nsid == "com.example.fake.flaky":
+            with self._lock:
+                first = query["key"] not in self._flaky
+                self._flaky.add(query["key"])
+            if first:
+                request.close_connection = True
+                return None
+        return self._send(request, 200, {
+            "method": request.command, "path": request.path, "query": query, "headers": headers,
+            "body": body.decode("utf-8", "replace"), "claims": claims,
+        }, {
+            "content-language": "fr", "atproto-repo-rev": "3kfakerev", "atproto-content-labelers": "did:plc:labeler",
+            "retry-after": "3", "x-upstream-private": "secret", "set-cookie": "upstream=1",
+        })
+
+    @staticmethod
+    def _send(request, status: int, payload: dict, headers: dict | None = None) -> None:
+        data = json.dumps(payload).encode()
+        request.send_response(status)
+        request.send_header("content-type", "application/json; charset=utf-8")
+        request.send_header("content-length", str(len(data)))
+        for name, value in (headers or {}).items():
+            request.send_header(name, value)
+        request.end_headers()
+        if request.command != "HEAD":
+            request.wfile.write(data)
+
+    @staticmethod
+    def _stream(request, count: int) -> None:
+        request.send_response(200)
+        request.send_header("content-type", "application/octet-stream")
+        request.send_header("content-length", str(count))
+        request.end_headers()
+        if request.command == "HEAD":
+            return
+        sent = 0
+        try:
+            while sent < count:
+                chunk = PATTERN[: min(len(PATTERN), count - sent)]
+                request.wfile.write(chunk)
+                sent += len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            request.close_connection = True
+
+
+def appview() -> FakeService:
+    return FakeService("bsky_appview", "BskyAppView")
+
+
+def chat_service() -> FakeService:
+    return FakeService("bsky_chat", "BskyChatService")
+
+
+def report_service() -> FakeService:
+    return FakeService("atproto_labeler", "AtprotoLabeler")

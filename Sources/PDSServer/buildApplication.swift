@@ -43,6 +43,7 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
         auth: services.authVerifier, serviceDB: services.serviceDB, actorStore: services.actorStore,
         sequencer: services.sequencer, blobs: { [services] in services.blobs(of: $0) }, now: services.now
     ).register(on: methods)
+    AppBskyActor(auth: services.authVerifier, actorStore: services.actorStore).register(on: methods)
     XRPCCatchall.register(on: router)
     if let plc = services.embeddedPLC {
         plc.addRoutes(to: router.group(RouterPath(PDSServices.embeddedPLCPath)))

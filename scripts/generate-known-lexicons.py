@@ -2,7 +2,7 @@
 """Generates Sources/Lexicon/Generated/KnownLexicons+documents.swift from ../shared/lexicons.
 
 The record types the reference PDS validates (a fixed list), the XRPC methods of the namespaces a PDS serves (every
-query, procedure and subscription under METHOD_NAMESPACES: their parameters and input encodings are enforced for the
+query, procedure and subscription under METHOD_NAMESPACES, and the LOCAL_METHODS of other namespaces: their parameters and input encodings are enforced for the
 methods we serve), plus every lexicon document they reference, transitively, are embedded as minified JSON so the
 shipped binary needs no lexicon files at run time.
 Run again when the lexicons change; LexiconTests checks the embedded text matches the source files.
@@ -27,6 +27,9 @@ KNOWN_RECORD_TYPES = [
 
 METHOD_NAMESPACES = ["com.atproto"]
 
+# Methods of other namespaces this server answers itself (the rest of app.bsky is proxied to the AppView).
+LOCAL_METHODS = ["app.bsky.actor.getPreferences", "app.bsky.actor.putPreferences"]
+
 
 def method_ids():
     """The NSIDs of every query, procedure and subscription lexicon under METHOD_NAMESPACES."""
@@ -40,7 +43,7 @@ def method_ids():
                     doc = json.load(f)
                 if doc["defs"].get("main", {}).get("type") in ("query", "procedure", "subscription"):
                     found.append(doc["id"])
-    return sorted(found)
+    return sorted(found + LOCAL_METHODS)
 
 
 def load(nsid):

@@ -44,6 +44,7 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
         sequencer: services.sequencer, blobs: { [services] in services.blobs(of: $0) }, now: services.now
     ).register(on: methods)
     ComAtprotoModeration(pipethrough: services.pipethrough).register(on: methods)
+    AppBskyActor(auth: services.authVerifier, actorStore: services.actorStore).register(on: methods)
     XRPCCatchall.register(on: router, pipethrough: services.pipethrough)
     if let plc = services.embeddedPLC {
         plc.addRoutes(to: router.group(RouterPath(PDSServices.embeddedPLCPath)))

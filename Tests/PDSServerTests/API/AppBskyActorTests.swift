@@ -94,7 +94,7 @@ import Testing
                      "Input/preferences/0/enabled must be a boolean"),
                     (["preferences": [["$type": "com.example.other#pref"]]],
                      "Some preferences are not in the app.bsky namespace: com.example.other#pref"),
-                    (["preferences": [["enabled": true]]], "Preference is missing a $type"),
+                    (["preferences": [["enabled": true]]], "Input/preferences/0 must be an object which includes the \"$type\" property"),
                     ([:], "Input must have the property \"preferences\""),
                 ]
                 for (body, message) in cases {

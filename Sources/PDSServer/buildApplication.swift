@@ -15,6 +15,10 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
     BasicRoutes(configuration: services.configuration, serviceDB: services.serviceDB).register(on: router)
     let identity = services.configuration.identity
     WellKnown(serviceHandleDomains: identity.serviceHandleDomains, serviceDB: services.serviceDB).register(on: router)
+    TLSCheck(
+        hostname: services.configuration.service.hostname, serviceHandleDomains: identity.serviceHandleDomains,
+        serviceDB: services.serviceDB
+    ).register(on: router)
     // The served XRPC methods: their lexicon's parameters and body rules are checked before the handler runs.
     let methods = router.group().add(middleware: XRPCLexiconMiddleware())
     ComAtprotoServer(
@@ -30,7 +34,12 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
     ).register(on: methods)
     ComAtprotoIdentity(
         serviceHandleDomains: identity.serviceHandleDomains, serviceDB: services.serviceDB,
-        handleResolver: services.idResolver.handle
+        handleResolver: services.idResolver.handle, auth: services.authVerifier,
+        updater: IdentityUpdater(
+            serviceDB: services.serviceDB, actorStore: services.actorStore, sequencer: services.sequencer,
+            plcClient: services.plcClient, plcRotationKey: services.plcRotationKey,
+            didDocuments: services.didDocuments, handleResolver: services.idResolver.handle, identity: identity,
+            publicURL: services.configuration.service.publicURL)
     ).register(on: methods)
     ComAtprotoRepo(
         writer: services.repoWriter, auth: services.authVerifier, serviceDB: services.serviceDB,

@@ -10,9 +10,25 @@ struct ComAtprotoIdentity: Sendable {
     let serviceDB: ServiceDB
     /// Resolves other handles (DNS TXT and HTTPS well-known).
     let handleResolver: HandleResolver
+    /// Request authentication.
+    let auth: AuthVerifier
+    /// Handle changes and PLC operations.
+    let updater: IdentityUpdater
 
     /// Registers this namespace's methods on the router.
-    func register(on router: some RouterMethods<some RequestContext>) {
-        router.get("/xrpc/com.atproto.identity.resolveHandle") { request, _ in try await resolveHandle(request) }
+    func register(on router: some RouterMethods<PDSRequestContext>) {
+        let prefix = "/xrpc/com.atproto.identity."
+        router.get("\(prefix)resolveHandle") { request, _ in try await resolveHandle(request) }
+        router.post("\(prefix)updateHandle") { request, context in
+            try await updateHandle(request, logger: context.logger)
+            return AuthHeaders.empty()
+        }
+        router.get("\(prefix)getRecommendedDidCredentials") { request, _ in
+            AuthHeaders.wrap(try await getRecommendedDidCredentials(request))
+        }
+        router.post("\(prefix)submitPlcOperation") { request, context in
+            try await submitPlcOperation(request, logger: context.logger)
+            return AuthHeaders.empty()
+        }
     }
 }

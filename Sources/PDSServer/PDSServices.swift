@@ -148,8 +148,10 @@ package final class PDSServices: Sendable {
         }
 
         let identity = configuration.identity
-        let fetch = HTTPFetcher.Configuration(
+        var fetch = HTTPFetcher.Configuration(
             timeout: .milliseconds(identity.resolverTimeout), ssrfProtection: !identity.disableSSRFProtection)
+        fetch.hostOverrides = identity.devHostOverrides
+        fetch.extraTrustRootsFile = identity.devExtraCAFile
         didCacheRefresher = DIDCacheRefresher(logger: logger)
         let cache = try SQLiteDIDCache(
             path: storage.didCacheDBLocation,

@@ -1,5 +1,6 @@
 import BlobStore
 import Foundation
+import Identity
 import Testing
 
 @testable import PDSServer
@@ -88,6 +89,26 @@ import Testing
             return error.problems.count == 3 && error.description.contains("PDS_PORT")
                 && error.description.contains("PDS_SERVICE_HANDLE_DOMAINS")
                 && error.description.contains("PDS_BLOB_UPLOAD_LIMIT")
+        }
+    }
+
+    @Test func devHostOverridesAreDevModeOnly() throws {
+        let configuration = try PDSConfiguration.fromEnvironment([
+            "PDS_DEV_MODE": "true", "PDS_DEV_HOST_OVERRIDES": "Ext.Example.com=127.0.0.1:8443, b.example=::1:9",
+            "PDS_DEV_EXTRA_CA_FILE": "/tmp/ca.pem",
+        ])
+        #expect(configuration.identity.devHostOverrides == [
+            "ext.example.com": .init(address: "127.0.0.1", port: 8443), "b.example": .init(address: "::1", port: 9),
+        ])
+        #expect(configuration.identity.devExtraCAFile == "/tmp/ca.pem")
+        for environment in [
+            ["PDS_DEV_HOST_OVERRIDES": "ext.example.com=127.0.0.1:8443"], ["PDS_DEV_EXTRA_CA_FILE": "/tmp/ca.pem"],
+            ["PDS_DEV_MODE": "true", "PDS_DEV_HOST_OVERRIDES": "ext.example.com=not-an-ip:8443"],
+            ["PDS_DEV_MODE": "true", "PDS_DEV_HOST_OVERRIDES": "ext.example.com=127.0.0.1"],
+        ] {
+            #expect(throws: PDSConfigurationError.self, "\(environment)") {
+                try PDSConfiguration.fromEnvironment(environment)
+            }
         }
     }
 

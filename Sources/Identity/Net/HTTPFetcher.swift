@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// Outbound HTTP for identity work (did:web documents, `/.well-known/atproto-did`, the PLC directory), with
 /// timeouts, a response size limit, no redirects, and an optional SSRF guard.
@@ -24,6 +25,12 @@ package struct HTTPFetcher: Sendable {
         package var maxResponseSize: Int
         /// Whether to refuse plain http and non-public addresses (off when `PDS_DISABLE_SSRF_PROTECTION`).
         package var ssrfProtection: Bool
+        /// Development only (`PDS_DEV_HOST_OVERRIDES`): hosts reached at another address and port, as curl's
+        /// `--resolve`, keeping the URL's host name for SNI, the certificate check and `Host`. Lets a local server
+        /// stand in for a handle's or did:web's HTTPS host.
+        package var hostOverrides: [String: HostOverride] = [:]
+        /// Development only (`PDS_DEV_EXTRA_CA_FILE`): a PEM file of certificates trusted besides the system's.
+        package var extraTrustRootsFile: String?
 
         /// Creates a configuration.
         /// - Parameters:
@@ -34,6 +41,34 @@ package struct HTTPFetcher: Sendable {
             self.timeout = timeout
             self.maxResponseSize = maxResponseSize
             self.ssrfProtection = ssrfProtection
+        }
+    }
+
+    /// Where a host is reached instead of where DNS says (``Configuration/hostOverrides``).
+    package struct HostOverride: Sendable, Hashable {
+        /// The IP address to connect to.
+        package var address: String
+        /// The port to connect to.
+        package var port: Int
+
+        /// Creates an override.
+        package init(address: String, port: Int) {
+            self.address = address
+            self.port = port
+        }
+
+        /// Parses `host=address:port,…` (`PDS_DEV_HOST_OVERRIDES`); `nil` when an entry is malformed.
+        package static func parseList(_ value: String) -> [String: HostOverride]? {
+            var out: [String: HostOverride] = [:]
+            for entry in value.split(separator: ",") {
+                let parts = entry.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let colon = parts[1].lastIndex(of: ":"),
+                    let port = Int(parts[1][parts[1].index(after: colon)...]), (1...65535).contains(port),
+                    IPAddress(String(parts[1][..<colon])) != nil
+                else { return nil }
+                out[parts[0].lowercased()] = HostOverride(address: String(parts[1][..<colon]), port: port)
+            }
+            return out
         }
     }
 
@@ -105,13 +140,29 @@ package struct HTTPFetcher: Sendable {
     ) async throws -> Response {
         let deadline = NIODeadline.now() + TimeAmount(configuration.timeout)
         let target = try target(of: url)
-        let pinned = try await withTimeout(url) { try await pinnedAddress(for: target.host) }
+        let override = configuration.hostOverrides[target.host.lowercased()]
+        let pinned: IPAddress?
+        if let override {
+            pinned = IPAddress(override.address)
+        } else {
+            pinned = try await withTimeout(url) { try await pinnedAddress(for: target.host) }
+        }
+        var url = url
+        if let override, var components = URLComponents(string: url) {
+            components.port = override.port
+            url = components.string ?? url
+        }
 
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.redirectConfiguration = .disallow
         clientConfiguration.timeout = .init(
             connect: TimeAmount(configuration.timeout), read: TimeAmount(configuration.timeout))
         clientConfiguration.decompression = .disabled
+        if let extraTrustRootsFile = configuration.extraTrustRootsFile {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.additionalTrustRoots = [.file(extraTrustRootsFile)]
+            clientConfiguration.tlsConfiguration = tls
+        }
         if let pinned, IPAddress(target.host) == nil {
             clientConfiguration.dnsOverride = [target.host: pinned.description]
         }

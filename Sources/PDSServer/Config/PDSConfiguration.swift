@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import HTTPGuard
+import Identity
 import Sequencer
 
 /// The server's configuration, read from the reference PDS's `PDS_*` environment variables.
@@ -115,6 +116,12 @@ package struct PDSConfiguration: Sendable {
         package var disableSSRFProtection: Bool
         /// - `pds.enableDidDocWithSession` → `PDS_ENABLE_DID_DOC_WITH_SESSION` (default false)
         package var enableDIDDocWithSession: Bool
+        /// - `pds.devHostOverrides` → `PDS_DEV_HOST_OVERRIDES` (our extension, dev mode only): `host=ip:port,…`,
+        ///   hosts the identity fetches (handles' and did:web's HTTPS) reach at a local address
+        package var devHostOverrides: [String: HTTPFetcher.HostOverride] = [:]
+        /// - `pds.devExtraCaFile` → `PDS_DEV_EXTRA_CA_FILE` (our extension, dev mode only): PEM certificates the
+        ///   identity fetches trust besides the system's
+        package var devExtraCAFile: String?
     }
 
     /// Secrets. Outside dev mode all three are required (``PDSConfiguration/resolvingSecrets()`` names the missing
@@ -240,6 +247,18 @@ package struct PDSConfiguration: Sendable {
             disableSSRFProtection: Self.bool(reader.string(forKey: "disableSsrfProtection")) ?? devMode,
             enableDIDDocWithSession: Self.bool(reader.string(forKey: "enableDidDocWithSession")) ?? false
         )
+        if let overrides = reader.string(forKey: "devHostOverrides") {
+            if !devMode { problems.append("PDS_DEV_HOST_OVERRIDES is only allowed with PDS_DEV_MODE=true") }
+            if let parsed = HTTPFetcher.HostOverride.parseList(overrides) {
+                self.identity.devHostOverrides = parsed
+            } else {
+                problems.append("PDS_DEV_HOST_OVERRIDES must be host=ip:port entries separated by commas")
+            }
+        }
+        if let file = reader.string(forKey: "devExtraCaFile") {
+            if !devMode { problems.append("PDS_DEV_EXTRA_CA_FILE is only allowed with PDS_DEV_MODE=true") }
+            self.identity.devExtraCAFile = file
+        }
 
         self.blobs = Self.readBlobs(
             reader: reader, environment: environment, devMode: devMode, dataDirectory: dataDirectory,

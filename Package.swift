@@ -146,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "pds",
             dependencies: [
-                "PDSServer", "PLCServer", "SQLiteSupport", "Sequencer",
+                "ATCore", "Identity", "PDSServer", "PLCServer", "SQLiteSupport", "Sequencer", "ServiceDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],

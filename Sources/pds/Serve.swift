@@ -42,9 +42,7 @@ extension PDSCommand {
 
         func run() async throws {
             FreedMemory.limitArenas()
-            var environment = ProcessInfo.processInfo.environment
-            let unconfigured = environment["PDS_HOSTNAME"] == nil && environment["PDS_DATA_DIRECTORY"] == nil
-            if dev || (unconfigured && environment["PDS_DEV_MODE"] == nil) { environment["PDS_DEV_MODE"] = "true" }
+            var environment = ServerEnvironment.resolve(ProcessInfo.processInfo.environment, forceDev: dev)
             if let port { environment["PDS_PORT"] = String(port) }
             if let dataDirectory { environment["PDS_DATA_DIRECTORY"] = dataDirectory }
 
@@ -66,6 +64,12 @@ extension PDSCommand {
                     "pds.dataDirectory": "\(configuration.storage.dataDirectory)",
                     "pds.devMode": "\(configuration.service.devMode)",
                 ])
+            let lock: DataDirectoryLock
+            do {
+                lock = try DataDirectoryLock(directory: configuration.storage.dataDirectory)
+            } catch let failure as DataDirectoryLock.Failure {
+                throw ValidationError(failure.description)
+            }
             let services: PDSServices
             do {
                 services = try PDSServices(configuration: configuration, logger: logger)
@@ -80,6 +84,7 @@ extension PDSCommand {
             // Runs the start-up reconcile before accepting requests (DESIGN §4).
             let app = try await buildApplication(services: services, logger: logger)
             try await app.runService()
+            withExtendedLifetime(lock) {}
         }
     }
 }

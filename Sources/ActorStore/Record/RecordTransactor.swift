@@ -81,4 +81,29 @@ package struct RecordTransactor {
             arguments: [takedownRef, uri.rawValue]
         )
     }
+
+    /// A row of the record index as an index rebuild keeps it.
+    package struct IndexedRow: Sendable {
+        /// The record's AT-URI.
+        package var uri: String
+        /// The CID indexed.
+        package var cid: String
+        /// When it was first indexed.
+        package var indexedAt: String
+        /// Its takedown reference.
+        package var takedownRef: String?
+    }
+
+    /// Every row of the record index (an index rebuild keeps their times and takedowns).
+    package func indexedRows() throws -> [IndexedRow] {
+        try Row.fetchAll(db, sql: "SELECT uri, cid, indexedAt, takedownRef FROM record").map {
+            IndexedRow(uri: $0["uri"], cid: $0["cid"], indexedAt: $0["indexedAt"], takedownRef: $0["takedownRef"])
+        }
+    }
+
+    /// Empties the record index and the backlinks (an index rebuild refills them).
+    package func clearIndex() throws {
+        try db.execute(sql: "DELETE FROM record")
+        try db.execute(sql: "DELETE FROM backlink")
+    }
 }

@@ -12,7 +12,7 @@ struct PDSCommand: AsyncParsableCommand {
             (PDS_HOSTNAME, PDS_PORT, PDS_DATA_DIRECTORY, ...). See config/pds.env.example.
             """,
         version: pdsVersion,
-        subcommands: [Serve.self, Repo.self, Identity.self, Hostname.self, PLC.self],
+        subcommands: [Serve.self, Repo.self, SequencerCommand.self, Identity.self, Hostname.self, PLC.self],
         defaultSubcommand: Serve.self
     )
 }

@@ -130,3 +130,36 @@ def test_hostname_change_moves_every_did_and_announces_it(stopped):
         assert f"a pds server is running on {data_dir} (pid {pds.process.pid}): stop it first" in busy.stderr
     finally:
         stop_server(pds)
+
+
+def test_sequencer_recover_restores_damaged_stores(stopped):
+    data_dir, accounts, posts = stopped
+    first, second, untouched, _ = accounts
+    with sqlite3.connect(actor_store(data_dir, first["did"])) as db:
+        # Lose a record block, corrupt another, and lose the whole record index.
+        db.execute("DELETE FROM repo_block WHERE cid = ?", (posts[first["did"]][0]["cid"],))
+        db.execute("UPDATE repo_block SET content = X'a0' WHERE cid = ?", (posts[first["did"]][1]["cid"],))
+        db.execute("DELETE FROM record")
+    with sqlite3.connect(actor_store(data_dir, second["did"])) as db:
+        # Every block gone.
+        db.execute("DELETE FROM repo_block")
+    assert run_pds(data_dir, "repo", "verify").returncode == 1
+
+    recovered = run_pds(data_dir, "sequencer", "recover", "--json")
+    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
+    outcomes = {o["did"]: o for o in json.loads(recovered.stdout)}
+    assert set(outcomes) == {a["did"] for a in accounts}
+    assert all(o.get("problem") is None and o["records"] == 2 for o in outcomes.values()), outcomes
+    # The repo's current rev is the newest commit the firehose announced.
+    assert outcomes[first["did"]]["rev"] == posts[first["did"]][1]["commit"]["rev"]
+
+    verified = run_pds(data_dir, "repo", "verify")
+    assert verified.returncode == 0, verified.stdout
+    pds = start_server(data_dir)
+    try:
+        for account in (first, second, untouched):
+            r = requests.get(pds.xrpc("com.atproto.repo.listRecords"),
+                             params={"repo": account["did"], "collection": "app.bsky.feed.post"})
+            assert sorted(x["cid"] for x in r.json()["records"]) == sorted(p["cid"] for p in posts[account["did"]])
+    finally:
+        stop_server(pds)

@@ -60,6 +60,20 @@ package struct SQLRepoStorage: RepoStorage {
         }
     }
 
+    /// Stores blocks known to be good (their hashes checked by the caller), overwriting the bytes of any stored
+    /// block with the same CID but keeping its revision: recovery repairs corrupted blocks this way.
+    package func restoreMany(_ blocks: BlockMap, rev: TID) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO repo_block (cid, repoRev, size, content) VALUES (?, ?, ?, ?)
+                ON CONFLICT (cid) DO UPDATE SET size = excluded.size, content = excluded.content
+                """
+        )
+        for (cid, bytes) in blocks {
+            try statement.execute(arguments: [cid.description, rev.rawValue, bytes.count, Data(bytes)])
+        }
+    }
+
     package func deleteMany(_ cids: [CID]) throws {
         var start = 0
         while start < cids.count {

@@ -29,34 +29,40 @@ package struct RecordIndexRebuilder: Sendable {
     package func rebuild(_ did: DID) async throws -> Summary {
         try await actorStore.transact(did) { txn in
             guard let root = try txn.repoReader.root() else { throw RepoError.emptyRepo }
-            let verified = try RepoVerifier.verify(
-                commitCID: root.cid, storage: txn.storage, did: did, key: nil, requireRecords: true)
-            let kept = Dictionary(
-                try txn.record.indexedRows().map { ($0.uri, $0) }, uniquingKeysWith: { first, _ in first })
-            try txn.record.clearIndex()
-            var summary = Summary(records: 0, added: 0, corrected: 0, removed: 0)
-            var current: Set<String> = []
-            for (key, cid) in verified.records {
-                let parts = key.split(separator: "/", maxSplits: 1)
-                guard parts.count == 2 else { throw RepoError.invalidKey(key) }
-                let uri = ATURI(did: did, collection: try NSID(parts[0]), rkey: try RecordKey(parts[1]))
-                guard let bytes = verified.blocks[cid] else { throw RepoError.missingBlock(cid) }
-                let record = try DAGCBOR.decode(bytes)
-                let old = kept[uri.rawValue]
-                try txn.record.indexRecord(
-                    uri: uri, cid: cid, record: record, repoRev: root.rev,
-                    indexedAt: old?.indexedAt ?? Datetime.now().rawValue)
-                if let ref = old?.takedownRef { try txn.record.updateTakedown(uri: uri, takedownRef: ref) }
-                if let old {
-                    if old.cid != cid.description { summary.corrected += 1 }
-                } else {
-                    summary.added += 1
-                }
-                current.insert(uri.rawValue)
-                summary.records += 1
-            }
-            summary.removed = kept.keys.filter { !current.contains($0) }.count
-            return summary
+            return try Self.rebuild(txn, root: root)
         }
+    }
+
+    /// Rebuilds the index of the transactor's actor for the commit `root` (which must verify, records included).
+    static func rebuild(_ txn: ActorStoreTransactor, root: (cid: CID, rev: TID)) throws -> Summary {
+        let did = txn.did
+        let verified = try RepoVerifier.verify(
+            commitCID: root.cid, storage: txn.storage, did: did, key: nil, requireRecords: true)
+        let kept = Dictionary(
+            try txn.record.indexedRows().map { ($0.uri, $0) }, uniquingKeysWith: { first, _ in first })
+        try txn.record.clearIndex()
+        var summary = Summary(records: 0, added: 0, corrected: 0, removed: 0)
+        var current: Set<String> = []
+        for (key, cid) in verified.records {
+            let parts = key.split(separator: "/", maxSplits: 1)
+            guard parts.count == 2 else { throw RepoError.invalidKey(key) }
+            let uri = ATURI(did: did, collection: try NSID(parts[0]), rkey: try RecordKey(parts[1]))
+            guard let bytes = verified.blocks[cid] else { throw RepoError.missingBlock(cid) }
+            let record = try DAGCBOR.decode(bytes)
+            let old = kept[uri.rawValue]
+            try txn.record.indexRecord(
+                uri: uri, cid: cid, record: record, repoRev: root.rev,
+                indexedAt: old?.indexedAt ?? Datetime.now().rawValue)
+            if let ref = old?.takedownRef { try txn.record.updateTakedown(uri: uri, takedownRef: ref) }
+            if let old {
+                if old.cid != cid.description { summary.corrected += 1 }
+            } else {
+                summary.added += 1
+            }
+            current.insert(uri.rawValue)
+            summary.records += 1
+        }
+        summary.removed = kept.keys.filter { !current.contains($0) }.count
+        return summary
     }
 }

@@ -104,3 +104,63 @@ extension PDSCommand.Repo {
         var summary: RecordIndexRebuilder.Summary
     }
 }
+
+extension PDSCommand {
+    /// `pds sequencer …`.
+    struct SequencerCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sequencer",
+            abstract: "Recover actor stores from the firehose log (offline: stop the server first).",
+            subcommands: [Recover.self]
+        )
+    }
+}
+
+extension PDSCommand.SequencerCommand {
+    /// `pds sequencer recover [DID…]`.
+    struct Recover: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Rebuild actor stores from sequencer.sqlite (the reference's sequencer-recovery).",
+            discussion: """
+                Replays every #commit and #sync of each account (or those named): their blocks, checked against \
+                their CIDs, restore blocks a store lost or holds corrupted; the repo root then moves to the newest \
+                announced commit and the record index is rebuilt from it, once that commit verifies with every \
+                record present. Accounts without an actor store (their signing key is gone) or deleted ones are \
+                reported and skipped. Exits 1 when any account could not be recovered.
+                """
+        )
+
+        @OptionGroup var options: OfflineOptions
+
+        @Argument(help: "DIDs or handles (default: every account in the log).")
+        var accounts: [String] = []
+
+        func run() async throws {
+            let context = try OfflineContext.open(options)
+            let targets = accounts.isEmpty ? [] : Set(try await context.accounts(accounts).map(\.did))
+            var bar: ProgressBar?
+            var reached: Int64 = 0
+            let outcomes = try await SequencerRecovery(services: context.services).recover(targets) { seq, head in
+                if bar == nil { bar = ProgressBar("Replaying", total: Int(head)) }
+                while reached < seq {
+                    reached += 1
+                    bar?.advance()
+                }
+            }
+            let failed = outcomes.filter { $0.problem != nil }
+            if options.json {
+                try printJSON(outcomes)
+            } else {
+                var table = TextTable("DID", "EVENTS", "BLOCKS", "REV", "RECORDS", "RESULT")
+                for outcome in outcomes {
+                    table.append(
+                        outcome.did, "\(outcome.events)", "\(outcome.blocks)", outcome.rev ?? "-",
+                        "\(outcome.records)", outcome.problem ?? "recovered")
+                }
+                print(table.rendered)
+                print("\n\(outcomes.count - failed.count) account(s) recovered, \(failed.count) not")
+            }
+            if !failed.isEmpty { throw ExitCode(1) }
+        }
+    }
+}

@@ -45,7 +45,10 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
         writer: services.repoWriter, auth: services.authVerifier, serviceDB: services.serviceDB,
         actorStore: services.actorStore, blobs: { [services] in services.blobs(of: $0) },
         blobUploadLimit: services.configuration.service.blobUploadLimit, now: services.now,
-        didDocument: { [services] in try await services.didDocument($0) }
+        didDocument: { [services] in try await services.didDocument($0) },
+        importer: RepoImporter(
+            actorStore: services.actorStore, serviceDB: services.serviceDB, didDocuments: services.didDocuments),
+        repoImport: services.configuration.repoImport
     ).register(on: methods)
     comAtprotoSync(services).register(on: methods)
     ComAtprotoAdmin(

@@ -50,6 +50,11 @@ package struct BlobTransactor {
         return tempKey
     }
 
+    /// Forgets every record's blob references (a repo import records them again); the blob rows stay.
+    package func clearRecordReferences() throws {
+        try db.execute(sql: "DELETE FROM record_blob")
+    }
+
     /// Records that `uri` references `blobs`.
     /// - Parameters:
     ///   - blobs: the blob CIDs.

@@ -74,6 +74,12 @@ package struct SQLRepoStorage: RepoStorage {
         }
     }
 
+    /// Deletes every block and the root (a repo import replaces them).
+    package func deleteAll() throws {
+        try db.execute(sql: "DELETE FROM repo_block")
+        try db.execute(sql: "DELETE FROM repo_root")
+    }
+
     package func deleteMany(_ cids: [CID]) throws {
         var start = 0
         while start < cids.count {

@@ -29,6 +29,8 @@ package struct PDSConfiguration: Sendable {
     package var downstream: Downstream
     /// How proxied requests are made (`PDS_PROXY_*`).
     package var proxy: Proxy
+    /// `importRepo` (`PDS_ACCEPTING_REPO_IMPORTS`, `PDS_MAX_REPO_IMPORT_SIZE`).
+    package var repoImport: RepoImport
 
     /// Service settings.
     package struct Service: Sendable {
@@ -267,6 +269,7 @@ package struct PDSConfiguration: Sendable {
         self.http = Self.readHTTP(reader: reader, problems: &problems)
         self.rateLimits = Self.readRateLimits(reader: reader, devMode: devMode, problems: &problems)
         self.downstream = Self.readDownstream(reader: reader, problems: &problems)
+        self.repoImport = Self.readRepoImport(reader: reader, uploadLimit: blobUploadLimit, problems: &problems)
         self.proxy = Self.readProxy(
             reader: reader, disableSSRFProtection: identity.disableSSRFProtection, problems: &problems)
 

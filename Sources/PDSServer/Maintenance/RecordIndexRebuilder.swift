@@ -35,9 +35,14 @@ package struct RecordIndexRebuilder: Sendable {
 
     /// Rebuilds the index of the transactor's actor for the commit `root` (which must verify, records included).
     static func rebuild(_ txn: ActorStoreTransactor, root: (cid: CID, rev: TID)) throws -> Summary {
-        let did = txn.did
         let verified = try RepoVerifier.verify(
-            commitCID: root.cid, storage: txn.storage, did: did, key: nil, requireRecords: true)
+            commitCID: root.cid, storage: txn.storage, did: txn.did, key: nil, requireRecords: true)
+        return try reindex(txn, verified: verified, rev: root.rev)
+    }
+
+    /// Replaces the index of the transactor's actor by the records of `verified` (its blocks hold every record).
+    static func reindex(_ txn: ActorStoreTransactor, verified: VerifiedRepo, rev: TID) throws -> Summary {
+        let did = txn.did
         let kept = Dictionary(
             try txn.record.indexedRows().map { ($0.uri, $0) }, uniquingKeysWith: { first, _ in first })
         try txn.record.clearIndex()
@@ -51,7 +56,7 @@ package struct RecordIndexRebuilder: Sendable {
             let record = try DAGCBOR.decode(bytes)
             let old = kept[uri.rawValue]
             try txn.record.indexRecord(
-                uri: uri, cid: cid, record: record, repoRev: root.rev,
+                uri: uri, cid: cid, record: record, repoRev: rev,
                 indexedAt: old?.indexedAt ?? Datetime.now().rawValue)
             if let ref = old?.takedownRef { try txn.record.updateTakedown(uri: uri, takedownRef: ref) }
             if let old {

@@ -32,6 +32,10 @@ struct ComAtprotoRepo: Sendable {
     let now: @Sendable () -> Date
     /// DID documents (`describeRepo`).
     let didDocument: @Sendable (DID) async throws -> DIDDocument?
+    /// Replaces a deactivated account's repo (`importRepo`).
+    let importer: RepoImporter
+    /// `PDS_ACCEPTING_REPO_IMPORTS` and `PDS_MAX_REPO_IMPORT_SIZE`.
+    let repoImport: PDSConfiguration.RepoImport
 
     /// Registers this namespace's methods on the router.
     func register(on router: some RouterMethods<PDSRequestContext>) {
@@ -53,6 +57,10 @@ struct ComAtprotoRepo: Sendable {
         router.get("\(prefix)describeRepo") { request, _ in try await describeRepo(request) }
         router.post("\(prefix)uploadBlob") { request, context in
             AuthHeaders.wrap(try await uploadBlob(request, logger: context.logger))
+        }
+        router.post("\(prefix)importRepo") { request, _ in
+            try await importRepo(request)
+            return AuthHeaders.empty()
         }
         router.get("\(prefix)listMissingBlobs") { request, _ in AuthHeaders.wrap(try await listMissingBlobs(request)) }
     }

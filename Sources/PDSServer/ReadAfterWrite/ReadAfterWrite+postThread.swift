@@ -109,13 +109,15 @@ extension ReadAfterWrite {
         }
     }
 
-    /// `uri` as a record URI (`at://<did>/<collection>/<rkey>`), a handle of an account here replaced by its DID;
-    /// `nil` for a URI that names no record.
+    /// `uri` as a record URI (`at://<did>/<collection>/<rkey>`), the handle of an active account here replaced by
+    /// its DID; `nil` for a URI that names no record.
     func resolved(_ uri: ATURI) async throws -> ATURI? {
         guard let collection = uri.collection, let rkey = uri.recordKey else { return nil }
         var authority = uri.authority
-        if let handle = authority.handle, let did = try await serviceDB.account(handle: handle)?.did {
-            authority = .did(did)
+        if let handle = authority.handle, let account = try await serviceDB.account(handle: handle),
+            account.status == .active
+        {
+            authority = .did(account.did)
         }
         return ATURI(authority: authority, collection: collection, rkey: rkey)
     }

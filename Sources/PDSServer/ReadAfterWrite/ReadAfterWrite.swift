@@ -94,9 +94,10 @@ package struct ReadAfterWrite: Sendable {
         }
     }
 
-    /// The local viewer of `caller`: its handle from the account table, its current profile record.
+    /// The local viewer of `caller`: its handle from the account table, its current profile record. A deactivated or
+    /// taken-down account gets no post views, as the reference's `getAccount` does not find it.
     func viewer(for caller: DID, profile: LexValue?) async throws -> LocalViewer {
-        let account = try await serviceDB.account(did: caller)
+        let account = try await serviceDB.account(did: caller).flatMap { $0.status == .active ? $0 : nil }
         let handle = account.map { $0.handle?.rawValue ?? "handle.invalid" }
         let pipethrough = pipethrough
         return LocalViewer(

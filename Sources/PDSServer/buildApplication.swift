@@ -56,7 +56,15 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
         sequencer: services.sequencer, blobs: { [services] in services.blobs(of: $0) }, now: services.now
     ).register(on: methods)
     ComAtprotoModeration(pipethrough: services.pipethrough).register(on: methods)
-    AppBskyActor(auth: services.authVerifier, actorStore: services.actorStore).register(on: methods)
+    let readAfterWrite = ReadAfterWrite(
+        pipethrough: services.pipethrough, actorStore: services.actorStore, serviceDB: services.serviceDB,
+        images: ImageURLBuilder(
+            cdnURLPattern: services.configuration.downstream.appViewCDNURLPattern,
+            publicURL: services.configuration.service.publicURL),
+        now: services.now)
+    AppBskyActor(auth: services.authVerifier, actorStore: services.actorStore, readAfterWrite: readAfterWrite)
+        .register(on: methods)
+    AppBskyFeed(auth: services.authVerifier, readAfterWrite: readAfterWrite).register(on: methods)
     XRPCCatchall.register(on: router, pipethrough: services.pipethrough)
     if let plc = services.embeddedPLC {
         plc.addRoutes(to: router.group(RouterPath(PDSServices.embeddedPLCPath)))

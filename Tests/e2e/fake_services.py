@@ -10,7 +10,15 @@ issuer's DID document in the PDS's PLC directory (the embedded one in dev mode, 
 A service is `did:web:localhost%3A<port>` and serves its own `/.well-known/did.json`, naming itself under its service
 id, so a PDS can reach it through an `atproto-proxy: <did>#<id>` header. Methods answered (anything else is `echo`):
 
-- `app.bsky.actor.getProfile`: a profile of the caller, under the `actor` asked for;
+- `app.bsky.actor.getProfile`: a profile of the caller, under the handle asked for (`unknown.test` when the `actor` is a
+  DID), display name "Fake Profile";
+- `app.bsky.feed.getTimeline`: one post of `did:plc:fakeauthor…`, indexed in 2024; `app.bsky.feed.getAuthorFeed`: one
+  such post of the `actor` asked for (a DID);
+- `app.bsky.feed.getPostThread`: `NotFound` for any post;
+
+those four answer `atproto-repo-rev: <rev>` when `known_revs` holds a revision for the caller (the AppView has
+indexed the caller's repo up to it, and knows nothing newer), and no such header otherwise. Every body sent is kept in
+`sent` (by method), so a test can check what passed through.
 - `chat.bsky.convo.listConvos`: no conversations;
 - `com.atproto.moderation.createReport`: the report as the lexicon's output;
 - `com.example.fake.echo`: what arrived (method, path, query, headers, body, claims) as JSON, with the response headers
@@ -31,6 +39,24 @@ import requests
 from atproto_crypto.verify import verify_signature
 
 PATTERN = bytes(range(256)) * 256  # 64 KiB
+
+
+FAKE_AUTHOR = "did:plc:fakeauthoraaaaaaaaaaaaaa"
+
+
+def fake_feed_item(author: str) -> dict:
+    """A post of `author` (a DID) indexed in 2024, before anything a test writes."""
+    return {"post": {
+        "uri": f"at://{author}/app.bsky.feed.post/3kfakepost222",
+        "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
+        "author": {"did": author, "handle": "fake-author.test", "displayName": "Fake Author"},
+        "record": {"$type": "app.bsky.feed.post", "text": "an old post", "createdAt": "2024-01-01T00:00:00.000Z"},
+        "indexedAt": "2024-01-01T00:00:00.000Z", "likeCount": 0, "replyCount": 0, "repostCount": 0, "quoteCount": 0,
+    }}
+
+
+# The post the fake AppView shows in every timeline.
+FAKE_FEED_ITEM = fake_feed_item(FAKE_AUTHOR)
 
 
 def pattern_bytes(count: int) -> bytes:
@@ -70,6 +96,8 @@ class FakeService:
         self.plc_url: str | None = None  # the PDS's PLC directory, set once the PDS runs
         self.verify = True
         self.received: list[Received] = []
+        self.known_revs: dict[str, str] = {}  # caller DID -> the repo revision this AppView claims to have indexed
+        self.sent: dict[str, bytes] = {}  # method -> the last body answered
         self._keys: dict[str, str] = {}
         self._flaky: set[str] = set()
         self._lock = threading.Lock()
@@ -195,11 +223,23 @@ class FakeService:
         if not received.verified:
             return self._send(request, 401, {"error": "BadJwt", "message": "; ".join(problems)})
 
+        with self._lock:
+            rev = self.known_revs.get(claims["iss"])
+        rev_header = {"atproto-repo-rev": rev} if rev else {}
         if nsid == "app.bsky.actor.getProfile":
             return self._send(request, 200, {
-                "did": claims["iss"], "handle": query.get("actor", "unknown.test"), "displayName": "Fake Profile",
+                "did": claims["iss"], "handle": actor if not (actor := query.get("actor", "")).startswith("did:") and actor
+                else "unknown.test", "displayName": "Fake Profile",
                 "followersCount": 0, "followsCount": 0, "postsCount": 0,
-            })
+            }, rev_header, nsid)
+        if nsid == "app.bsky.feed.getTimeline":
+            return self._send(request, 200, {"cursor": "fake-cursor", "feed": [FAKE_FEED_ITEM]}, rev_header, nsid)
+        if nsid == "app.bsky.feed.getAuthorFeed":
+            return self._send(request, 200, {"feed": [fake_feed_item(query.get("actor", FAKE_AUTHOR))]}, rev_header,
+                              nsid)
+        if nsid == "app.bsky.feed.getPostThread":
+            return self._send(request, 400, {"error": "NotFound", "message": f"Post not found: {query.get('uri')}"},
+                              rev_header, nsid)
         if nsid == "chat.bsky.convo.listConvos":
             return self._send(request, 200, {"convos": []})
         if nsid == "com.atproto.moderation.createReport":
@@ -229,9 +269,11 @@ class FakeService:
             "retry-after": "3", "x-upstream-private": "secret", "set-cookie": "upstream=1",
         })
 
-    @staticmethod
-    def _send(request, status: int, payload: dict, headers: dict | None = None) -> None:
+    def _send(self, request, status: int, payload: dict, headers: dict | None = None, nsid: str | None = None) -> None:
         data = json.dumps(payload).encode()
+        if nsid:
+            with self._lock:
+                self.sent[nsid] = data
         request.send_response(status)
         request.send_header("content-type", "application/json; charset=utf-8")
         request.send_header("content-length", str(len(data)))

@@ -27,6 +27,10 @@ extension PDSConfiguration {
         /// - `pds.reportService.url` → `PDS_REPORT_SERVICE_URL`, `pds.reportService.did` → `PDS_REPORT_SERVICE_DID`
         ///   (default: the mod service): the target of `com.atproto.moderation.createReport`
         package var reportService: ServiceEndpoint?
+        /// - `pds.bskyAppView.cdnUrlPattern` → `PDS_BSKY_APP_VIEW_CDN_URL_PATTERN`: the `util.format` pattern (given
+        ///   the preset, the DID and the CID) of the image URLs in views made locally by read-after-write; without it
+        ///   they point at this server's `com.atproto.sync.getBlob`
+        package var appViewCDNURLPattern: String?
     }
 
     /// How proxied requests are made (`PDS_PROXY_*`).
@@ -76,7 +80,8 @@ extension PDSConfiguration {
         return Downstream(
             appView: endpoint("bskyAppView", "PDS_BSKY_APP_VIEW"),
             modService: modService,
-            reportService: endpoint("reportService", "PDS_REPORT_SERVICE") ?? modService)
+            reportService: endpoint("reportService", "PDS_REPORT_SERVICE") ?? modService,
+            appViewCDNURLPattern: reader.string(forKey: "bskyAppView.cdnUrlPattern").flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// Reads the `PDS_PROXY_*` settings; invalid ones are added to `problems`.

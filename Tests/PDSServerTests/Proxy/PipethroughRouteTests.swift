@@ -56,7 +56,8 @@ import Testing
             #expect(allowed.status == .badGateway && allowed.error == "UpstreamFailure", "\(allowed.text)")
             // Taken-down tokens are not accepted by the catch-all.
             let takendown = try services.tokens.createAccessToken(did: did, scope: .takendown)
-            let refusedTakendown = try await xrpc.call("app.bsky.actor.getProfile", token: takendown, query: "actor=a")
+            let refusedTakendown = try await xrpc.call(
+                "app.bsky.actor.getProfile", token: takendown, query: "actor=a.test")
             #expect(refusedTakendown.error == "InvalidToken")
             await services.upstreamClients.shutdown()
         }
@@ -94,10 +95,15 @@ import Testing
             let reply = try await xrpc.call(
                 "com.atproto.server.requestPasswordReset", token: session.accessJwt, json: ["email": "a@example.com"])
             #expect(reply.status == .notImplemented && reply.error == "MethodNotImplemented")
-            let put = try await xrpc.call("app.bsky.actor.getProfile", method: .put, token: session.accessJwt)
+            let put = try await xrpc.call("app.bsky.graph.getFollows", method: .put, token: session.accessJwt)
             #expect(
                 put.status == .badRequest
                     && put.json["message"] as? String == "XRPC requests only supports GET and POST")
+            // A method served here (read-after-write) is refused as the reference's xrpc-server refuses it.
+            let served = try await xrpc.call("app.bsky.actor.getProfile", method: .put, token: session.accessJwt)
+            #expect(
+                served.status == .badRequest
+                    && served.json["message"] as? String == "Incorrect HTTP method (PUT) expected GET")
         }
     }
 }

@@ -7,6 +7,7 @@ import Testing
     @Test func defaultsMatchTheReference() throws {
         let configuration = try PDSConfiguration.fromEnvironment([:])
         #expect(configuration.downstream.appView == nil)
+        #expect(configuration.downstream.appViewCDNURLPattern == nil)
         #expect(configuration.downstream.modService == nil && configuration.downstream.reportService == nil)
         let proxy = configuration.proxy
         #expect(proxy.headersTimeoutMs == 10_000 && proxy.bodyTimeoutMs == 30_000)
@@ -22,8 +23,10 @@ import Testing
             "PDS_PROXY_HEADERS_TIMEOUT": "1000", "PDS_PROXY_BODY_TIMEOUT": "2000",
             "PDS_PROXY_MAX_RESPONSE_SIZE": "-1", "PDS_PROXY_MAX_RETRIES": "3", "PDS_PROXY_ALLOW_HTTP2": "true",
             "PDS_DISABLE_SSRF_PROTECTION": "true",
+            "PDS_BSKY_APP_VIEW_CDN_URL_PATTERN": "https://cdn.bsky.app/img/%s/plain/%s/%s@jpeg",
         ])
         let downstream = configuration.downstream
+        #expect(downstream.appViewCDNURLPattern == "https://cdn.bsky.app/img/%s/plain/%s/%s@jpeg")
         #expect(
             downstream.appView
                 == PDSConfiguration.ServiceEndpoint(url: "https://api.bsky.app", did: "did:web:api.bsky.app"))

@@ -28,7 +28,10 @@ KNOWN_RECORD_TYPES = [
 METHOD_NAMESPACES = ["com.atproto"]
 
 # Methods of other namespaces this server answers itself (the rest of app.bsky is proxied to the AppView).
-LOCAL_METHODS = ["app.bsky.actor.getPreferences", "app.bsky.actor.putPreferences"]
+LOCAL_METHODS = [
+    "app.bsky.actor.getPreferences", "app.bsky.actor.putPreferences", "app.bsky.feed.getFeed",
+    "app.bsky.notification.registerPush", "app.bsky.notification.unregisterPush",
+]
 
 
 def method_ids():

@@ -45,6 +45,9 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
     ).register(on: methods)
     ComAtprotoModeration(pipethrough: services.pipethrough).register(on: methods)
     AppBskyActor(auth: services.authVerifier, actorStore: services.actorStore).register(on: methods)
+    AppBskyFeed(auth: services.authVerifier, feeds: FeedProxy(pipethrough: services.pipethrough)).register(on: methods)
+    AppBskyNotification(auth: services.authVerifier, push: PushForwarder(pipethrough: services.pipethrough))
+        .register(on: methods)
     XRPCCatchall.register(on: router, pipethrough: services.pipethrough)
     if let plc = services.embeddedPLC {
         plc.addRoutes(to: router.group(RouterPath(PDSServices.embeddedPLCPath)))

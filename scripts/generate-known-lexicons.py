@@ -29,7 +29,8 @@ METHOD_NAMESPACES = ["com.atproto"]
 
 # Methods of other namespaces this server answers itself (the rest of app.bsky is proxied to the AppView).
 LOCAL_METHODS = [
-    "app.bsky.actor.getPreferences", "app.bsky.actor.putPreferences",
+    "app.bsky.actor.getPreferences", "app.bsky.actor.putPreferences", "app.bsky.feed.getFeed",
+    "app.bsky.notification.registerPush", "app.bsky.notification.unregisterPush",
     # Read-after-write: proxied, then patched with the caller's newest records (ReadAfterWrite).
     "app.bsky.actor.getProfile", "app.bsky.actor.getProfiles", "app.bsky.feed.getActorLikes",
     "app.bsky.feed.getAuthorFeed", "app.bsky.feed.getPostThread", "app.bsky.feed.getTimeline",

@@ -64,7 +64,11 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
         now: services.now)
     AppBskyActor(auth: services.authVerifier, actorStore: services.actorStore, readAfterWrite: readAfterWrite)
         .register(on: methods)
-    AppBskyFeed(auth: services.authVerifier, readAfterWrite: readAfterWrite).register(on: methods)
+    AppBskyFeed(
+        auth: services.authVerifier, readAfterWrite: readAfterWrite, feeds: FeedProxy(pipethrough: services.pipethrough)
+    ).register(on: methods)
+    AppBskyNotification(auth: services.authVerifier, push: PushForwarder(pipethrough: services.pipethrough))
+        .register(on: methods)
     XRPCCatchall.register(on: router, pipethrough: services.pipethrough)
     if let plc = services.embeddedPLC {
         plc.addRoutes(to: router.group(RouterPath(PDSServices.embeddedPLCPath)))

@@ -15,10 +15,14 @@ id, so a PDS can reach it through an `atproto-proxy: <did>#<id>` header. Methods
 - `app.bsky.feed.getTimeline`: one post of `did:plc:fakeauthor…`, indexed in 2024; `app.bsky.feed.getAuthorFeed`: one
   such post of the `actor` asked for (a DID);
 - `app.bsky.feed.getPostThread`: `NotFound` for any post;
-
-those four answer `atproto-repo-rev: <rev>` when `known_revs` holds a revision for the caller (the AppView has
-indexed the caller's repo up to it, and knows nothing newer), and no such header otherwise. Every body sent is kept in
-`sent` (by method), so a test can check what passed through.
+- `app.bsky.feed.getFeed` (an AppView): the feed whose generator record is in `records`, as the real AppView serves it:
+  the service JWT must be addressed to the generator (`aud` = the record's `did`, `lxm` =
+  `app.bsky.feed.getFeedSkeleton`); it is passed on to the generator's `getFeedSkeleton` (its DID document's
+  `#bsky_fg` endpoint), whose post URIs are hydrated into minimal post views;
+- `app.bsky.feed.getFeedSkeleton` (a feed generator): the post URIs in `skeleton`;
+- `app.bsky.notification.registerPush` / `unregisterPush`: an empty 200;
+- `com.atproto.repo.getRecord` (public: no JWT needed): the record in `records` under its AT URI, or 400
+  `RecordNotFound`;
 - `chat.bsky.convo.listConvos`: no conversations;
 - `com.atproto.moderation.createReport`: the report as the lexicon's output;
 - `com.example.fake.echo`: what arrived (method, path, query, headers, body, claims) as JSON, with the response headers
@@ -26,6 +30,10 @@ indexed the caller's repo up to it, and knows nothing newer), and no such header
 - `com.example.fake.stream?bytes=N`: N bytes of a fixed pattern, written 64 KiB at a time;
 - `com.example.fake.fail?status=S`: status S with a JSON XRPC error (`FakeError`) and `retry-after: 7`;
 - `com.example.fake.flaky?key=K`: the first request with key K gets its connection closed without an answer.
+
+The profile, timeline, author feed and thread answer `atproto-repo-rev: <rev>` when `known_revs` holds a revision for
+the caller (the AppView has indexed the caller's repo up to it, and knows nothing newer), and no such header otherwise.
+Every body sent is kept in `sent` (by method), so a test can check what passed through.
 """
 import base64
 import json
@@ -39,6 +47,12 @@ import requests
 from atproto_crypto.verify import verify_signature
 
 PATTERN = bytes(range(256)) * 256  # 64 KiB
+
+# Methods a service answers without a service JWT (a request without `Authorization` is not checked).
+PUBLIC_METHODS = {"com.atproto.repo.getRecord"}
+
+
+FAKE_CID = "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"
 
 
 FAKE_AUTHOR = "did:plc:fakeauthoraaaaaaaaaaaaaa"
@@ -95,6 +109,8 @@ class FakeService:
         self.endpoint = endpoint
         self.plc_url: str | None = None  # the PDS's PLC directory, set once the PDS runs
         self.verify = True
+        self.records: dict[str, dict] = {}  # an AppView's index: AT URI -> record value
+        self.skeleton: list[str] = []  # a feed generator's feed: post AT URIs
         self.received: list[Received] = []
         self.known_revs: dict[str, str] = {}  # caller DID -> the repo revision this AppView claims to have indexed
         self.sent: dict[str, bytes] = {}  # method -> the last body answered
@@ -161,7 +177,15 @@ class FakeService:
             self._keys[did] = key
         return key
 
-    def _check_jwt(self, authorization: str | None, nsid: str) -> tuple[dict | None, list]:
+    def _expected(self, nsid: str, query: dict) -> tuple[str | None, str]:
+        """The `aud` and `lxm` a service JWT for `nsid` must carry: this service and the method, except for `getFeed`,
+        whose JWT is for the feed's generator (the DID in its record) and its `getFeedSkeleton`."""
+        if nsid == "app.bsky.feed.getFeed":
+            record = self.records.get(query.get("feed", ""))
+            return (record or {}).get("did"), "app.bsky.feed.getFeedSkeleton"
+        return self.did, nsid
+
+    def _check_jwt(self, authorization: str | None, nsid: str, query: dict) -> tuple[dict | None, list]:
         if not authorization or not authorization.startswith("Bearer "):
             return None, ["no bearer token"]
         token = authorization[len("Bearer "):]
@@ -179,10 +203,11 @@ class FakeService:
             problems.append(f"header {header}")
         if set(claims) != {"iat", "iss", "aud", "exp", "lxm", "jti"}:
             problems.append(f"claims {sorted(claims)}")
-        if claims.get("aud") != self.did:
-            problems.append(f"aud {claims.get('aud')} is not {self.did}")
-        if claims.get("lxm") != nsid:
-            problems.append(f"lxm {claims.get('lxm')} is not {nsid}")
+        aud, lxm = self._expected(nsid, query)
+        if claims.get("aud") != aud:
+            problems.append(f"aud {claims.get('aud')} is not {aud}")
+        if claims.get("lxm") != lxm:
+            problems.append(f"lxm {claims.get('lxm')} is not {lxm}")
         exp, iat = claims.get("exp"), claims.get("iat")
         if not isinstance(exp, int) or not isinstance(iat, int) or exp - iat != 60:
             problems.append(f"exp {exp} is not iat {iat} + 60")
@@ -215,17 +240,34 @@ class FakeService:
         headers = {}
         for name, value in request.headers.items():
             headers[name.lower()] = headers[name.lower()] + ", " + value if name.lower() in headers else value
-        claims, problems = self._check_jwt(request.headers.get("authorization"), nsid)
+        public = nsid in PUBLIC_METHODS and "authorization" not in headers
+        claims, problems = (None, []) if public else self._check_jwt(request.headers.get("authorization"), nsid, query)
         received = Received(request.command, nsid, request.path, query, headers, body, claims, problems,
                             request.client_address[1])
         with self._lock:
             self.received.append(received)
-        if not received.verified:
+        if not public and not received.verified:
             return self._send(request, 401, {"error": "BadJwt", "message": "; ".join(problems)})
 
         with self._lock:
             rev = self.known_revs.get(claims["iss"])
         rev_header = {"atproto-repo-rev": rev} if rev else {}
+        if nsid == "com.atproto.repo.getRecord":
+            uri = f"at://{query.get('repo')}/{query.get('collection')}/{query.get('rkey')}"
+            if uri not in self.records:
+                return self._send(request, 400,
+                                  {"error": "RecordNotFound", "message": f"Could not locate record: {uri}"})
+            return self._send(request, 200, {"uri": uri, "cid": FAKE_CID, "value": self.records[uri]})
+        if nsid == "app.bsky.feed.getFeed":
+            return self._feed(request, query)
+        if nsid == "app.bsky.feed.getFeedSkeleton":
+            return self._send(request, 200, {"feed": [{"post": uri} for uri in self.skeleton]})
+        if nsid in ("app.bsky.notification.registerPush", "app.bsky.notification.unregisterPush"):
+            request.send_response(200)
+            request.send_header("content-length", "0")
+            request.end_headers()
+            return None
+
         if nsid == "app.bsky.actor.getProfile":
             return self._send(request, 200, {
                 "did": claims["iss"], "handle": actor if not (actor := query.get("actor", "")).startswith("did:") and actor
@@ -269,6 +311,25 @@ class FakeService:
             "retry-after": "3", "x-upstream-private": "secret", "set-cookie": "upstream=1",
         })
 
+    def _feed(self, request, query: dict) -> None:
+        """`getFeed` as an AppView: the skeleton from the generator named in the feed's record (the caller's service JWT
+        passed on to it), hydrated."""
+        generator = self.records[query["feed"]]["did"]
+        host = generator.removeprefix("did:web:").replace("%3A", ":")
+        document = requests.get(f"http://{host}/.well-known/did.json", timeout=10).json()
+        endpoint = next(service["serviceEndpoint"] for service in document["service"]
+                        if service["id"] in ("#bsky_fg", f"{generator}#bsky_fg"))
+        skeleton = requests.get(f"{endpoint}/xrpc/app.bsky.feed.getFeedSkeleton", params=query, timeout=10,
+                                headers={"authorization": request.headers["authorization"]})
+        if skeleton.status_code != 200:
+            return self._send(request, skeleton.status_code, skeleton.json())
+        feed = [{"post": {
+            "uri": item["post"], "cid": FAKE_CID, "indexedAt": "2024-01-01T00:00:00.000Z",
+            "author": {"did": item["post"].removeprefix("at://").split("/")[0], "handle": "author.test"},
+            "record": {"$type": "app.bsky.feed.post", "text": "from the feed", "createdAt": "2024-01-01T00:00:00.000Z"},
+        }} for item in skeleton.json()["feed"]]
+        return self._send(request, 200, {"feed": feed})
+
     def _send(self, request, status: int, payload: dict, headers: dict | None = None, nsid: str | None = None) -> None:
         data = json.dumps(payload).encode()
         if nsid:
@@ -303,6 +364,14 @@ class FakeService:
 
 def appview() -> FakeService:
     return FakeService("bsky_appview", "BskyAppView")
+
+
+def feed_generator() -> FakeService:
+    return FakeService("bsky_fg", "BskyFeedGenerator")
+
+
+def push_service() -> FakeService:
+    return FakeService("bsky_notif", "BskyNotificationService")
 
 
 def chat_service() -> FakeService:

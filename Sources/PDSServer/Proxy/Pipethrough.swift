@@ -17,9 +17,10 @@ import NIOHTTP1
 /// header lists cross in either direction (``ProxyHeaders``); bodies are streamed both ways. Upstream errors are
 /// forwarded (``UpstreamError``); failing to reach the upstream is 502 `UpstreamFailure`.
 ///
-/// Two entry points: ``forward(_:lxm:allowTakendown:)`` for requests no handler claimed (the catch-all), and
+/// Three entry points: ``forward(_:lxm:allowTakendown:)`` for requests no handler claimed (the catch-all),
 /// ``fetch(_:caller:lxm:audience:serviceLXM:)`` for local handlers that call the upstream and post-process its
-/// answer.
+/// answer, and ``call(_:at:parameters:json:caller:audience:)`` for requests this server builds itself (`getFeed`'s
+/// record lookup, push registrations).
 package struct Pipethrough: Sendable {
     /// Request authentication.
     let auth: AuthVerifier

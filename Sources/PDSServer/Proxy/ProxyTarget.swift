@@ -53,6 +53,16 @@ struct ProxyTargetResolver: Sendable {
         return ProxyTarget(did: endpoint.did, serviceId: serviceId, origin: origin)
     }
 
+    /// The configured AppView (`PDS_BSKY_APP_VIEW_*`), whatever a request's `atproto-proxy` header says: the service
+    /// this server calls itself for `lxm` (the reference's `bskyAppView.client`).
+    /// - Throws: ``PipethroughError/noServiceConfigured(lxm:variable:)`` when no AppView is configured.
+    func appView(for lxm: String) throws(PipethroughError) -> ProxyTarget {
+        guard let appView = downstream.appView, let origin = ProxyTarget.origin(of: appView.url) else {
+            throw .noServiceConfigured(lxm: lxm, variable: "PDS_BSKY_APP_VIEW_URL")
+        }
+        return ProxyTarget(did: appView.did, serviceId: "bsky_appview", origin: origin)
+    }
+
     /// The default service of `lxm`: its service id, its configuration, and the variable that configures it.
     func defaultService(for lxm: String) -> (String, PDSConfiguration.ServiceEndpoint?, String) {
         if XRPCMethodSets.modService.contains(lxm) {

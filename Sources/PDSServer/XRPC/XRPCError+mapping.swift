@@ -25,6 +25,7 @@ extension XRPCError {
         case let error as BlobStoreError: XRPCError(error)
         case let error as PipethroughError: XRPCError(error)
         case let error as UpstreamError: error.xrpcError
+        case let error as PushServiceError: XRPCError(error)
         default:
             ConnectionGuardError.clientFault(error).map {
                 XRPCError(
@@ -149,6 +150,17 @@ extension XRPCError {
 }
 
 extension XRPCError {
+    /// A push registration's `serviceDid` that names no usable push service, with the reference's messages.
+    init(_ error: PushServiceError) {
+        switch error {
+        case .invalidDocument(let did, _): self = .invalidRequest("invalid did document: \(did)")
+        case .documentNotFound(let did): self = .invalidRequest("could not resolve did document: \(did)")
+        case .unresolvable(let did, _): self = .upstreamFailure("could not resolve did document: \(did)")
+        case .noNotificationService(let did):
+            self = .invalidRequest("invalid notification service details in did document: \(did)")
+        }
+    }
+
     /// 502 `UpstreamFailure`.
     static func upstreamFailure(_ message: String) -> Self {
         .init(status: .badGateway, name: XRPCErrorName.upstreamFailure, message: message)

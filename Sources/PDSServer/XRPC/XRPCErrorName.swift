@@ -77,6 +77,8 @@ package enum XRPCErrorName {
     package static let repoTakendown = "RepoTakendown"
     /// `ServiceUnavailable`.
     package static let serviceUnavailable = "ServiceUnavailable"
+    /// `UnknownFeed`.
+    package static let unknownFeed = "UnknownFeed"
     /// `UnsupportedDomain`.
     package static let unsupportedDomain = "UnsupportedDomain"
     /// `UpstreamFailure`.

@@ -1,7 +1,6 @@
 import ActorStore
 import ATCore
 import Hummingbird
-import Lexicon
 
 extension AppBskyActor {
     /// Output of `app.bsky.actor.getPreferences`.
@@ -34,7 +33,7 @@ extension AppBskyActor {
     func putPreferences(_ request: Request) async throws {
         let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard, checkTakedown: true)
         let input = try await XRPCBody.lexValue(request)
-        try Self.validateInput(input)
+        try XRPCBody.validate(input, input: "app.bsky.actor.putPreferences")
         guard case .array(let items)? = input["preferences"] else {
             throw XRPCError.invalidRequest("Input must have the property \"preferences\"")
         }
@@ -42,18 +41,6 @@ extension AppBskyActor {
         let fullAccess = caller.scope == .access
         try await actorStore.transact(caller.did) {
             try $0.pref.putPreferences(preferences, namespace: Self.namespace, fullAccess: fullAccess)
-        }
-    }
-
-    /// Checks a `putPreferences` body against the method's input schema, as the reference's xrpc-server does.
-    static func validateInput(_ value: LexValue) throws {
-        guard case .procedure(_, let input?, _)? = KnownLexicons.catalog.document("app.bsky.actor.putPreferences")?
-            .defs["main"], let schema = input.schema
-        else { return }
-        do {
-            try KnownLexicons.validator.validate(value, schema, path: "Input")
-        } catch {
-            throw XRPCError.invalidRequest(error.description)
         }
     }
 }

@@ -250,7 +250,7 @@ class FakeService:
             return self._send(request, 401, {"error": "BadJwt", "message": "; ".join(problems)})
 
         with self._lock:
-            rev = self.known_revs.get(claims["iss"])
+            rev = self.known_revs.get(claims["iss"]) if claims else None
         rev_header = {"atproto-repo-rev": rev} if rev else {}
         if nsid == "com.atproto.repo.getRecord":
             uri = f"at://{query.get('repo')}/{query.get('collection')}/{query.get('rkey')}"

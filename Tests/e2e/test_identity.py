@@ -3,6 +3,7 @@ an external handle proved by an HTTPS well-known server (a local TLS server with
 through the dev-only PDS_DEV_HOST_OVERRIDES / PDS_DEV_EXTRA_CA_FILE), a PLC operation submitted, and the `#identity`
 events on the firehose."""
 import http.server
+import sqlite3
 import ssl
 import subprocess
 import threading
@@ -11,12 +12,27 @@ import uuid
 import pytest
 import requests
 from atproto import Client
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from websockets.sync.client import connect
 
 from pds_e2e import free_port, invite, new_handle, start_server, stop_server, subscribe_repos_url
 from repo_verify import decode_frame
 
 PASSWORD = "correct horse battery staple"
+BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def new_did_key() -> str:
+    """A fresh secp256k1 public key as a did:key (multicodec 0xe7 0x01, compressed point, base58btc)."""
+    point = ec.generate_private_key(ec.SECP256K1()).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint)
+    number = int.from_bytes(b"\xe7\x01" + point, "big")
+    digits = ""
+    while number:
+        number, remainder = divmod(number, 58)
+        digits = BASE58[remainder] + digits
+    return "did:key:z" + digits
 
 
 class WellKnownServer:
@@ -164,3 +180,39 @@ def test_recommended_credentials_match_the_document(external):
     assert credentials.services["atproto_pds"]["endpoint"] == pds.url.replace("127.0.0.1", "localhost")
     key = next(m for m in document["verificationMethod"] if m["id"].endswith("#atproto"))
     assert credentials.verification_methods["atproto"] == "did:key:" + key["publicKeyMultibase"]
+
+
+def test_plc_operation_adding_a_rotation_key(external):
+    """requestPlcOperationSignature mails a token (read here from the reference's email_token table, as its README
+    suggests without SMTP); signPlcOperation with it returns an operation adding a rotation key, signed by the PDS;
+    submitPlcOperation sends it and the embedded directory shows the key."""
+    pds, _, _ = external
+    client, did = login(pds)
+    client.com.atproto.identity.request_plc_operation_signature()
+    with sqlite3.connect(pds.data_dir / "account.sqlite") as db:
+        [(token,)] = db.execute(
+            "SELECT token FROM email_token WHERE did = ? AND purpose = 'plc_operation'", (did,)).fetchall()
+
+    current = requests.get(f"{pds.url}/plc/{did}/data").json()
+    new_key = new_did_key()
+    headers = {"Authorization": f"Bearer {client._session.access_jwt}"}
+    wrong = requests.post(pds.xrpc("com.atproto.identity.signPlcOperation"), headers=headers,
+                          json={"token": "AAAAA-BBBBB", "rotationKeys": [new_key, *current["rotationKeys"]]})
+    assert wrong.status_code == 400, wrong.text
+    signed = requests.post(pds.xrpc("com.atproto.identity.signPlcOperation"), headers=headers,
+                           json={"token": token.lower(), "rotationKeys": [new_key, *current["rotationKeys"]]})
+    assert signed.status_code == 200, signed.text
+    operation = signed.json()["operation"]
+    assert operation["rotationKeys"] == [new_key, *current["rotationKeys"]]
+    assert operation["alsoKnownAs"] == current["alsoKnownAs"]
+    # The token is used up.
+    again = requests.post(pds.xrpc("com.atproto.identity.signPlcOperation"), headers=headers, json={"token": token})
+    assert again.status_code == 400, again.text
+    # Not submitted yet.
+    assert requests.get(f"{pds.url}/plc/{did}/data").json()["rotationKeys"] == current["rotationKeys"]
+
+    cursor = head_seq(pds)
+    client.com.atproto.identity.submit_plc_operation({"operation": operation})
+    assert requests.get(f"{pds.url}/plc/{did}/data").json()["rotationKeys"] == [new_key, *current["rotationKeys"]]
+    [event] = identity_events(pds, did, cursor, 1)
+    assert event["did"] == did

@@ -2,13 +2,22 @@
 SWIFT ?= swift
 PORT ?= 2583
 
-.PHONY: setup run build test test-swift test-e2e bench bench-http bench-proxy clean
+.PHONY: setup run build dist test test-swift test-e2e bench bench-http bench-proxy clean
 
 setup:
 	./scripts/setup.sh
 
 build: setup
 	$(SWIFT) build -c release --product pds
+
+# A release binary with the Swift runtime linked in (dist/pds): it needs only libc, libstdc++, libsqlite3 and
+# libsecp256k1 on the target machine. Built in its own build directory, so `make build` stays incremental.
+dist: setup
+	$(SWIFT) build -c release --product pds --static-swift-stdlib --build-path .build-dist
+	mkdir -p dist
+	cp .build-dist/release/pds dist/pds
+	strip dist/pds
+	./scripts/check-dist.sh dist/pds
 
 run: build
 	.build/release/pds serve
@@ -38,4 +47,4 @@ bench-proxy: build
 	.venv/bin/python scripts/bench-proxy.py
 
 clean:
-	rm -rf .build .venv
+	rm -rf .build .build-dist .venv dist

@@ -155,15 +155,16 @@ def create_account(pds, handle=None, password="hunter2-long-password", code=None
     return r.json()
 
 
-def sdk_client(pds) -> tuple[Client, str, str]:
-    """A new account created and logged in with the Python `atproto` SDK: the client, its DID and its handle."""
+def sdk_client(pds, fetch_bsky_profile: bool = False) -> tuple[Client, str, str]:
+    """A new account created and logged in with the Python `atproto` SDK: the client, its DID and its handle. With
+    `fetch_bsky_profile`, `login()` also loads the profile (through the AppView proxy) as the SDK does by default."""
     handle = new_handle()
     password = "correct horse battery staple"
     Client(base_url=pds.url).com.atproto.server.create_account(
         models.ComAtprotoServerCreateAccount.Data(
             handle=handle, email=f"{handle}@example.com", password=password, invite_code=invite(pds)))
     client = Client(base_url=pds.url)
-    client.login(handle, password, fetch_bsky_profile=False)
+    client.login(handle, password, fetch_bsky_profile=fetch_bsky_profile)
     return client, client._session.did, handle
 
 

@@ -7,7 +7,7 @@ import requests
 from atproto import Client, models
 
 from fake_services import FAKE_FEED_ITEM, appview
-from pds_e2e import bearer, invite, new_handle, start_server, stop_server
+from pds_e2e import bearer, sdk_client, start_server, stop_server
 
 CDN = "https://cdn.example.com/img/%s/plain/%s/%s@jpeg"
 
@@ -30,17 +30,6 @@ def pds(tmp_path_factory, fake):
     stop_server(server)
 
 
-def logged_in(pds) -> tuple[Client, str, str]:
-    handle = new_handle()
-    password = "correct horse battery staple"
-    Client(base_url=pds.url).com.atproto.server.create_account(
-        models.ComAtprotoServerCreateAccount.Data(
-            handle=handle, email=f"{handle}@example.com", password=password, invite_code=invite(pds)))
-    client = Client(base_url=pds.url)
-    client.login(handle, password)
-    return client, client._session.did, handle
-
-
 def latest_rev(pds, did: str) -> str:
     r = requests.get(pds.xrpc("com.atproto.sync.getLatestCommit"), params={"did": did})
     assert r.status_code == 200, r.text
@@ -54,7 +43,7 @@ def put_profile(client: Client, did: str, display_name: str) -> None:
 
 
 def test_a_new_post_and_profile_show_before_the_appview_has_them(pds, fake):
-    client, did, handle = logged_in(pds)
+    client, did, handle = sdk_client(pds, fetch_bsky_profile=True)
     client.send_post("indexed by the AppView already")
     fake.known_revs[did] = latest_rev(pds, did)  # the AppView has seen the repo up to here, no further
 
@@ -96,7 +85,7 @@ def test_a_new_post_and_profile_show_before_the_appview_has_them(pds, fake):
 
 
 def test_avatar_urls_use_the_cdn_pattern(pds, fake):
-    client, did, _ = logged_in(pds)
+    client, did, _ = sdk_client(pds, fetch_bsky_profile=True)
     client.send_post("before")
     fake.known_revs[did] = latest_rev(pds, did)
     blob = client.upload_blob(b"\x89PNG\r\n\x1a\n" + bytes(64)).blob
@@ -108,7 +97,7 @@ def test_avatar_urls_use_the_cdn_pattern(pds, fake):
 
 
 def test_without_a_rev_header_the_answer_passes_through_untouched(pds, fake):
-    client, did, _ = logged_in(pds)
+    client, did, _ = sdk_client(pds, fetch_bsky_profile=True)
     fake.known_revs.pop(did, None)
     client.send_post("the AppView says nothing about revisions")
     r = requests.get(pds.xrpc("app.bsky.feed.getTimeline"), headers=bearer(client._session.access_jwt))
@@ -119,7 +108,7 @@ def test_without_a_rev_header_the_answer_passes_through_untouched(pds, fake):
 
 
 def test_nothing_newer_than_the_rev_passes_the_answer_through(pds, fake):
-    client, did, _ = logged_in(pds)
+    client, did, _ = sdk_client(pds, fetch_bsky_profile=True)
     client.send_post("already indexed")
     rev = latest_rev(pds, did)
     fake.known_revs[did] = rev
@@ -131,7 +120,7 @@ def test_nothing_newer_than_the_rev_passes_the_answer_through(pds, fake):
 
 
 def test_a_thread_of_someone_else_stays_not_found(pds, fake):
-    client, did, _ = logged_in(pds)
+    client, did, _ = sdk_client(pds, fetch_bsky_profile=True)
     client.send_post("first")
     fake.known_revs[did] = latest_rev(pds, did)
     client.send_post("second")

@@ -28,6 +28,8 @@ package struct PDSConfiguration: Sendable {
     package var downstream: Downstream
     /// How proxied requests are made (`PDS_PROXY_*`).
     package var proxy: Proxy
+    /// The account and moderation mailers (`PDS_EMAIL_*`, `PDS_MODERATION_EMAIL_*`).
+    package var email: Email
 
     /// Service settings.
     package struct Service: Sendable {
@@ -250,6 +252,8 @@ package struct PDSConfiguration: Sendable {
         self.downstream = Self.readDownstream(reader: reader, problems: &problems)
         self.proxy = Self.readProxy(
             reader: reader, disableSSRFProtection: identity.disableSSRFProtection, problems: &problems)
+
+        self.email = Self.readEmail(reader: reader, problems: &problems)
 
         self.secrets = Secrets(
             jwtSecret: reader.string(forKey: "jwtSecret", isSecret: true),

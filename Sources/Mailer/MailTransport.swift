@@ -30,7 +30,8 @@ package struct SMTPTransport: MailTransport {
 }
 
 /// Writes the message, token included, to the log instead of sending it (no SMTP URL configured), so a development
-/// server works without a mail server. The reference logs at debug; this logs at info, so the default log shows it.
+/// server works without a mail server. The reference logs at debug; this logs at info, so the default log shows it,
+/// on one line.
 package struct LogTransport: MailTransport {
     /// Where messages go.
     package let logger: Logger
@@ -45,7 +46,9 @@ package struct LogTransport: MailTransport {
             "No SMTP URL has been configured. Intended to send email",
             metadata: [
                 "mail.to": "\(message.to.joined(separator: ", "))", "mail.from": "\(message.from)",
-                "mail.subject": "\(message.subject)", "mail.text": "\(message.text)",
+                "mail.subject": "\(message.subject)",
+                // One log line: the body's line breaks written as `\n`.
+                "mail.text": "\(message.text.replacingOccurrences(of: "\n", with: "\\n"))",
             ])
     }
 }

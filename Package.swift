@@ -180,7 +180,7 @@ let package = Package(
         .target(
             name: "BlobStoreTestSupport",
             dependencies: [
-                "BlobStore",
+                "BlobStore", "TestFixtures",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

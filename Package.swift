@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", exact: "2.101.3"),
+        // Already in the graph through async-http-client; named here for the mailer's STARTTLS and implicit TLS.
         .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", exact: "2.8.1"),
     ],
@@ -125,10 +126,20 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Mailer",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PDSServer",
             dependencies: [
                 "ATCore", "ATCrypto", "ATRepo", "Lexicon", "ActorStore", "BlobStore", "ServiceDB", "Sequencer",
-                "Identity", "PLCServer", "SQLiteSupport", "HTTPGuard",
+                "Identity", "PLCServer", "SQLiteSupport", "HTTPGuard", "Mailer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -170,7 +181,7 @@ let package = Package(
         .target(
             name: "BlobStoreTestSupport",
             dependencies: [
-                "BlobStore",
+                "BlobStore", "TestFixtures",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -215,12 +226,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "MailerTests",
+            dependencies: [
+                "Mailer", "TestFixtures",
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "LexiconTests", dependencies: ["Lexicon", "TestFixtures"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PDSServerTests",
             dependencies: [
                 "PDSServer", "PDSTestSupport", "ATCore", "ATCrypto", "ATRepo", "ActorStore", "BlobStore", "ServiceDB",
-                "Sequencer", "Identity",
+                "Sequencer", "Identity", "Mailer",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),

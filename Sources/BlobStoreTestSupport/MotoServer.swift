@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import TestFixtures
 
 #if canImport(Glibc)
 import Glibc
@@ -45,37 +46,14 @@ package enum MotoServer {
         )
     }
 
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw NotAvailable(description: "socket() failed: errno \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw NotAvailable(description: "bind() failed: errno \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     private static func start() async throws -> String {
         let binary = try binary()
-        let port = try freePort()
+        let port = try TestProcess.freePort()
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(getpid())-\(port).log").path
-        var fds: [Int32] = [0, 0]
-        guard pipe(&fds) == 0 else { throw NotAvailable(description: "pipe() failed") }
-        // Neither end leaks into other children (the write end must not, or the watcher would never see end-of-file);
-        // the spawned shell gets the read end as its stdin by dup2, which clears the flag on the copy.
-        _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
-        _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         let script =
             "\"$0\" -H 127.0.0.1 -p \"$1\" >\"$2\" 2>&1 & pid=$!; cat >/dev/null; kill -9 $pid 2>/dev/null; wait $pid; rm -f \"$2\""
-        let pid = try spawn(["/bin/sh", "-c", script, binary, String(port), log], stdin: fds[0])
-        close(fds[0])
-        // fds[1] stays open for the life of the process; its closing at exit stops the server.
+        // The returned stdin write end stays open for the life of the process; its closing at exit stops the server.
+        let (pid, _) = try TestProcess.spawn(["/bin/sh", "-c", script, binary, String(port), log], log: "/dev/null")
         let endpoint = "http://127.0.0.1:\(port)"
         for _ in 0..<600 {
             var status: Int32 = 0
@@ -93,24 +71,6 @@ package enum MotoServer {
         }
         let output = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         throw NotAvailable(description: "moto_server did not answer on \(endpoint): \(output.suffix(2000))")
-    }
-
-    /// Starts `arguments` with `stdin` as its standard input and /dev/null as its output, by `posix_spawn` itself:
-    /// Foundation's `Process.run()` can crash on Linux (it over-reads `/proc/self/fd` entries while finding the
-    /// highest open descriptor, swift-corelibs-foundation PR 5472).
-    private static func spawn(_ arguments: [String], stdin: Int32) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdin, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ)
-        guard result == 0 else { throw NotAvailable(description: "posix_spawn failed: errno \(result)") }
-        return pid
     }
 
     /// A client for a fresh bucket of its own.

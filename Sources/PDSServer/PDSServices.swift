@@ -8,6 +8,7 @@ import HTTPGuard
 import Hummingbird
 import Identity
 import Logging
+import Mailer
 import PLCServer
 import Sequencer
 import ServiceDB
@@ -68,6 +69,12 @@ package final class PDSServices: Sendable {
     /// Proxies the XRPC methods this server does not serve (to the AppView, the mod and report services, or the
     /// `atproto-proxy` header's service).
     package let pipethrough: Pipethrough
+    /// The account emails (`PDS_EMAIL_*`; written to the log without an SMTP URL).
+    package let mailer: ServerMailer
+    /// The moderators' emails (`PDS_MODERATION_EMAIL_*`; written to the log without an SMTP URL).
+    package let moderationMailer: ModerationMailer
+    /// Password-reset emails, sent in the background.
+    package let mailOutbox: MailOutbox
     /// The HTTP client of the S3 blobstore, owned here and shut down when the service group stops.
     private let blobstoreHTTPClient: HTTPClient?
 
@@ -104,6 +111,8 @@ package final class PDSServices: Sendable {
                 configuration: configuration.rateLimits, trustedProxies: configuration.http.trustedProxies, now: now)
             : nil
         let secrets = try configuration.resolvingSecrets()
+        (mailer, moderationMailer) = try Self.makeMailers(configuration, logger: logger, now: now)
+        mailOutbox = MailOutbox(mailer: mailer, logger: logger)
         let blobConfiguration = try configuration.resolvingBlobstore()
         let storage = configuration.storage
         try FileManager.default.createDirectory(
@@ -185,6 +194,29 @@ package final class PDSServices: Sendable {
             interval: .milliseconds(max(configuration.blobs.tempGCIntervalMs, 1)), now: now, logger: logger)
     }
 
+    /// The account and moderation mailers: SMTP when their URL is set, else the log.
+    /// - Throws: ``SMTPError/invalidURL(_:)``, or NIOSSL's error for an unreadable trust-roots file.
+    static func makeMailers(_ configuration: PDSConfiguration, logger: Logger, now: @escaping @Sendable () -> Date)
+        throws -> (ServerMailer, ModerationMailer)
+    {
+        let email = configuration.email
+        func transport(_ url: String?) throws -> any MailTransport {
+            guard let url else { return LogTransport(logger: logger) }
+            var smtp = try SMTPConfiguration(url: url)
+            smtp.clientName = configuration.service.hostname
+            if let file = email.trustRootsFile { smtp.trustCertificates(inFile: file) }
+            return SMTPTransport(client: try SMTPClient(configuration: smtp), now: now)
+        }
+        let fallbackFrom = "noreply@\(configuration.service.hostname)"
+        let mailer = ServerMailer(
+            transport: try transport(email.smtpURL), fromAddress: email.fromAddress ?? fallbackFrom,
+            branding: .init(
+                serviceName: configuration.service.name, showConfirmationLink: !email.disableConfirmationLink))
+        let moderation = ModerationMailer(
+            transport: try transport(email.moderationSMTPURL), fromAddress: email.moderationAddress ?? fallbackFrom)
+        return (mailer, moderation)
+    }
+
     /// The blobstore factory, and the HTTP client it uses (S3 only).
     private static func makeBlobstore(_ configuration: BlobStoreConfiguration) throws -> (
         BlobStoreFactory, HTTPClient?
@@ -208,7 +240,7 @@ package final class PDSServices: Sendable {
     package var backgroundServices: [any Service] {
         var services: [any Service] = [upstreamClients]
         services += blobstoreHTTPClient.map { [HTTPClientShutdown(client: $0)] } ?? []
-        services += [didCacheRefresher, sequencer, reconciler]
+        services += [didCacheRefresher, sequencer, reconciler, mailOutbox]
         if !crawlers.crawlers.isEmpty { services.append(crawlers) }
         if configuration.blobs.tempGCIntervalMs > 0 { services.append(blobTempCollector) }
         return services

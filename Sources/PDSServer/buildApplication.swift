@@ -21,16 +21,22 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
     ).register(on: router)
     // The served XRPC methods: their lexicon's parameters and body rules are checked before the handler runs.
     let methods = router.group().add(middleware: XRPCLexiconMiddleware())
+    let provisioner = AccountProvisioner(
+        actorStore: services.actorStore, serviceDB: services.serviceDB, blobstore: services.blobstore,
+        plcClient: services.plcClient, plcRotationKey: services.plcRotationKey,
+        didDocuments: services.didDocuments, publicURL: services.configuration.service.publicURL,
+        recoveryDIDKey: identity.recoveryDIDKey)
+    let emailFlows = AccountEmailFlows(
+        serviceDB: services.serviceDB, mailer: services.mailer, outbox: services.mailOutbox, now: services.now)
     ComAtprotoServer(
         service: services.configuration.service, identity: identity, invites: services.configuration.invites,
         auth: services.authVerifier, tokens: services.tokens, serviceDB: services.serviceDB,
         passwords: services.passwordVerifier,
         actorStore: services.actorStore, sequencer: services.sequencer, didDocuments: services.didDocuments,
-        provisioner: AccountProvisioner(
-            actorStore: services.actorStore, serviceDB: services.serviceDB, blobstore: services.blobstore,
-            plcClient: services.plcClient, plcRotationKey: services.plcRotationKey,
-            didDocuments: services.didDocuments, publicURL: services.configuration.service.publicURL,
-            recoveryDIDKey: identity.recoveryDIDKey)
+        provisioner: provisioner, emailFlows: emailFlows,
+        deleter: AccountDeleter(
+            serviceDB: services.serviceDB, passwords: services.passwordVerifier, sequencer: services.sequencer,
+            destroyActor: { try await provisioner.destroyActor($0) }, now: services.now)
     ).register(on: methods)
     ComAtprotoIdentity(
         serviceHandleDomains: identity.serviceHandleDomains, serviceDB: services.serviceDB,
@@ -39,8 +45,9 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
             serviceDB: services.serviceDB, actorStore: services.actorStore, sequencer: services.sequencer,
             plcClient: services.plcClient, plcRotationKey: services.plcRotationKey,
             didDocuments: services.didDocuments, handleResolver: services.idResolver.handle, identity: identity,
-            publicURL: services.configuration.service.publicURL)
+            publicURL: services.configuration.service.publicURL), emailFlows: emailFlows
     ).register(on: methods)
+    ComAtprotoTemp(auth: services.authVerifier).register(on: methods)
     ComAtprotoRepo(
         writer: services.repoWriter, auth: services.authVerifier, serviceDB: services.serviceDB,
         actorStore: services.actorStore, blobs: { [services] in services.blobs(of: $0) },
@@ -53,7 +60,8 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
     comAtprotoSync(services).register(on: methods)
     ComAtprotoAdmin(
         auth: services.authVerifier, serviceDB: services.serviceDB, actorStore: services.actorStore,
-        sequencer: services.sequencer, blobs: { [services] in services.blobs(of: $0) }, now: services.now
+        sequencer: services.sequencer, blobs: { [services] in services.blobs(of: $0) }, now: services.now,
+        moderationMailer: services.moderationMailer
     ).register(on: methods)
     ComAtprotoModeration(pipethrough: services.pipethrough).register(on: methods)
     let readAfterWrite = ReadAfterWrite(

@@ -26,13 +26,17 @@ package enum TestApplication {
     ///   - dataDirectory: the data directory.
     ///   - now: the wall clock (a ``TestWallClock``'s `function` to move time by hand).
     ///   - sequencerBeforeWrite: runs on the sequencer's writer before each batch (to hold or break it).
+    ///   - configure: changes to the configuration read from the environment (settings no variable holds, such as
+    ///     ``PDSConfiguration/Email/trustRootsFile``).
     package static func services(
         _ environment: [String: String] = [:], dataDirectory: URL, now: @escaping @Sendable () -> Date = Date.init,
-        sequencerBeforeWrite: (@Sendable () throws -> Void)? = nil
+        sequencerBeforeWrite: (@Sendable () throws -> Void)? = nil,
+        configure: (inout PDSConfiguration) -> Void = { _ in }
     ) throws -> PDSServices {
-        try PDSServices(
-            configuration: configuration(environment, dataDirectory: dataDirectory), logger: quietLogger, now: now,
-            sequencerBeforeWrite: sequencerBeforeWrite)
+        var configuration = try configuration(environment, dataDirectory: dataDirectory)
+        configure(&configuration)
+        return try PDSServices(
+            configuration: configuration, logger: quietLogger, now: now, sequencerBeforeWrite: sequencerBeforeWrite)
     }
 
     /// The application for `services`, with a quiet logger (after the start-up reconcile, as `pds serve`).

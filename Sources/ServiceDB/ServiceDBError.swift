@@ -14,6 +14,10 @@ package enum ServiceDBError: Error, Equatable, Sendable {
     case inviteCodeUnavailable
     /// An app password with this name exists.
     case appPasswordExists
+    /// No email token matches the account, purpose and token.
+    case emailTokenInvalid
+    /// The email token is older than ``ServiceDB/emailTokenValidity``.
+    case emailTokenExpired
     /// A stored row cannot be read (a column holds an invalid value).
     case corruptRow(String)
 }

@@ -214,3 +214,37 @@ import Testing
         }
     }
 }
+
+/// `PDS_EMAIL_*` and `PDS_MODERATION_EMAIL_*`.
+@Suite struct EmailConfigurationTests {
+    @Test func readsTheReferenceNames() throws {
+        let configuration = try PDSConfiguration.fromEnvironment([
+            "PDS_EMAIL_SMTP_URL": "smtps://u:p@smtp.example.com", "PDS_EMAIL_FROM_ADDRESS": "noreply@example.com",
+            "PDS_EMAIL_DISABLE_CONFIRMATION_LINK": "true",
+            "PDS_MODERATION_EMAIL_SMTP_URL": "smtp://mod.example.com:2525",
+            "PDS_MODERATION_EMAIL_ADDRESS": "mod@example.com",
+        ])
+        let email = configuration.email
+        #expect(email.smtpURL == "smtps://u:p@smtp.example.com")
+        #expect(email.fromAddress == "noreply@example.com")
+        #expect(email.disableConfirmationLink)
+        #expect(email.moderationSMTPURL == "smtp://mod.example.com:2525")
+        #expect(email.moderationAddress == "mod@example.com")
+        let defaults = try PDSConfiguration.fromEnvironment([:]).email
+        #expect(defaults.smtpURL == nil && defaults.fromAddress == nil && !defaults.disableConfirmationLink)
+    }
+
+    @Test func pairsAreSetTogetherAndURLsAreSMTP() {
+        #expect {
+            try PDSConfiguration.fromEnvironment([
+                "PDS_EMAIL_SMTP_URL": "smtp://smtp.example.com", "PDS_MODERATION_EMAIL_ADDRESS": "mod@example.com",
+                "PDS_MODERATION_EMAIL_SMTP_URL": "https://u:secret@mod.example.com",
+            ])
+        } throws: { error in
+            let problems = (error as? PDSConfigurationError)?.problems ?? []
+            return problems.count == 2
+                && problems.contains { $0.contains("PDS_EMAIL_SMTP_URL and PDS_EMAIL_FROM_ADDRESS") }
+                && problems.contains { $0.contains("PDS_MODERATION_EMAIL_SMTP_URL") && !$0.contains("secret") }
+        }
+    }
+}

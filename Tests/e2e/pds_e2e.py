@@ -4,9 +4,11 @@ from each other; the `pds` fixture is in conftest.py."""
 import json
 import os
 import socket
+import struct
 import subprocess
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 import requests
@@ -166,6 +168,20 @@ def sdk_client(pds, fetch_bsky_profile: bool = False) -> tuple[Client, str, str]
     client = Client(base_url=pds.url)
     client.login(handle, password, fetch_bsky_profile=fetch_bsky_profile)
     return client, client._session.did, handle
+
+
+# MARK: - Blobs
+
+
+def png(width: int = 8, height: int = 8) -> bytes:
+    """A small valid PNG (8-bit RGB, one colour gradient)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"".join(bytes((x * 31 % 256, y * 17 % 256, 128)) for x in range(width))
+                    for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
 # MARK: - Rate limits

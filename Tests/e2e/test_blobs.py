@@ -4,27 +4,14 @@ PDS_BLOB_UPLOAD_LIMIT is refused with BlobTooLarge and leaves nothing behind; on
 (a `moto_server` started here)."""
 import os
 import shutil
-import struct
 import subprocess
-import zlib
 
 import boto3
 import pytest
 import requests
 from atproto import exceptions
 
-from pds_e2e import ROOT, bearer, free_port, sdk_client, start_server, stop_server, wait_until_answering
-
-
-def png(width: int = 8, height: int = 8) -> bytes:
-    """A small valid PNG (8-bit RGB, one colour gradient)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    rows = b"".join(b"\x00" + b"".join(bytes((x * 31 % 256, y * 17 % 256, 128)) for x in range(width))
-                    for y in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+from pds_e2e import ROOT, bearer, free_port, png, sdk_client, start_server, stop_server, wait_until_answering
 
 
 def get_blob(pds, did: str, cid: str) -> requests.Response:

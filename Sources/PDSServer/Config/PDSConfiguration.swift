@@ -31,6 +31,8 @@ package struct PDSConfiguration: Sendable {
     package var proxy: Proxy
     /// `importRepo` (`PDS_ACCEPTING_REPO_IMPORTS`, `PDS_MAX_REPO_IMPORT_SIZE`).
     package var repoImport: RepoImport
+    /// The account and moderation mailers (`PDS_EMAIL_*`, `PDS_MODERATION_EMAIL_*`).
+    package var email: Email
 
     /// Service settings.
     package struct Service: Sendable {
@@ -272,6 +274,8 @@ package struct PDSConfiguration: Sendable {
         self.repoImport = Self.readRepoImport(reader: reader, uploadLimit: blobUploadLimit, problems: &problems)
         self.proxy = Self.readProxy(
             reader: reader, disableSSRFProtection: identity.disableSSRFProtection, problems: &problems)
+
+        self.email = Self.readEmail(reader: reader, problems: &problems)
 
         self.secrets = Secrets(
             jwtSecret: reader.string(forKey: "jwtSecret", isSecret: true),

@@ -51,6 +51,8 @@ extension XRPCError {
         switch error {
         case .handleTaken: self = .invalidRequest("Handle already taken", name: XRPCErrorName.handleNotAvailable)
         case .emailTaken: self = .invalidRequest("Email already taken")
+        case .emailTokenInvalid: self = .invalidRequest("Token is invalid", name: XRPCErrorName.invalidToken)
+        case .emailTokenExpired: self = .invalidRequest("Token is expired", name: XRPCErrorName.expiredToken)
         case .accountExists: self = .invalidRequest("Account already exists", name: XRPCErrorName.alreadyExists)
         case .accountNotFound: self = .init(status: .badRequest, name: XRPCErrorName.accountNotFound, message: "Account not found")
         case .inviteCodeUnavailable:

@@ -2,11 +2,12 @@ import ATCore
 import ActorStore
 import Foundation
 import Hummingbird
+import Mailer
 import Sequencer
 import ServiceDB
 
 /// The `com.atproto.admin.*` methods served so far (admin Basic auth): subject status, that is takedowns of
-/// accounts, records and blobs, and account deactivation.
+/// accounts, records and blobs, and account deactivation; and `sendEmail` through the moderation mailer.
 ///
 /// The other admin methods are not served yet and answer `MethodNotImplemented`.
 struct ComAtprotoAdmin: Sendable {
@@ -22,6 +23,8 @@ struct ComAtprotoAdmin: Sendable {
     let blobs: @Sendable (DID) -> ActorBlobs
     /// The wall clock (the reference of a takedown given without one).
     let now: @Sendable () -> Date
+    /// The moderators' mailer (`sendEmail`).
+    let moderationMailer: ModerationMailer
 
     /// Registers this namespace's methods on the router.
     func register(on router: some RouterMethods<some RequestContext>) {
@@ -30,6 +33,7 @@ struct ComAtprotoAdmin: Sendable {
             AuthHeaders.wrap(try await updateSubjectStatus(request))
         }
         router.get("\(prefix)getSubjectStatus") { request, _ in AuthHeaders.wrap(try await getSubjectStatus(request)) }
+        router.post("\(prefix)sendEmail") { request, _ in AuthHeaders.wrap(try await sendEmail(request)) }
     }
 }
 

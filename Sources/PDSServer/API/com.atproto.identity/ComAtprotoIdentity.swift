@@ -14,6 +14,8 @@ struct ComAtprotoIdentity: Sendable {
     let auth: AuthVerifier
     /// Handle changes and PLC operations.
     let updater: IdentityUpdater
+    /// The email-token flows (`requestPlcOperationSignature`).
+    let emailFlows: AccountEmailFlows
 
     /// Registers this namespace's methods on the router.
     func register(on router: some RouterMethods<PDSRequestContext>) {
@@ -25,6 +27,13 @@ struct ComAtprotoIdentity: Sendable {
         }
         router.get("\(prefix)getRecommendedDidCredentials") { request, _ in
             AuthHeaders.wrap(try await getRecommendedDidCredentials(request))
+        }
+        router.post("\(prefix)requestPlcOperationSignature") { request, _ in
+            try await requestPlcOperationSignature(request)
+            return AuthHeaders.empty()
+        }
+        router.post("\(prefix)signPlcOperation") { request, _ in
+            AuthHeaders.wrap(try await signPlcOperation(request))
         }
         router.post("\(prefix)submitPlcOperation") { request, context in
             try await submitPlcOperation(request, logger: context.logger)

@@ -27,6 +27,10 @@ struct ComAtprotoServer: Sendable {
     let didDocuments: DIDDocumentSource
     /// Creates the DID, actor store and genesis repo of a new account, and undoes them (`createAccount`).
     let provisioner: AccountProvisioner
+    /// The email-token flows (confirmation, email update, password reset, deletion request).
+    let emailFlows: AccountEmailFlows
+    /// `deleteAccount`.
+    let deleter: AccountDeleter
 
     /// Registers this namespace's methods on the router.
     func register(on router: some RouterMethods<PDSRequestContext>) {
@@ -72,5 +76,42 @@ struct ComAtprotoServer: Sendable {
         }
         router.post("\(prefix)reserveSigningKey") { request, _ in try await reserveSigningKey(request) }
         router.get("\(prefix)getServiceAuth") { request, _ in AuthHeaders.wrap(try await getServiceAuth(request)) }
+        registerEmailMethods(on: router)
+    }
+
+    /// Registers the email-token methods and `deleteAccount`.
+    private func registerEmailMethods(on router: some RouterMethods<PDSRequestContext>) {
+        let prefix = "/xrpc/com.atproto.server."
+        router.post("\(prefix)requestEmailConfirmation") { request, context in
+            try await requestEmailConfirmation(request, rateLimit: context.rateLimit)
+            return AuthHeaders.empty()
+        }
+        router.post("\(prefix)confirmEmail") { request, _ in
+            try await confirmEmail(request)
+            return AuthHeaders.empty()
+        }
+        router.post("\(prefix)requestEmailUpdate") { request, context in
+            AuthHeaders.wrap(try await requestEmailUpdate(request, rateLimit: context.rateLimit))
+        }
+        router.post("\(prefix)updateEmail") { request, _ in
+            try await updateEmail(request)
+            return AuthHeaders.empty()
+        }
+        router.post("\(prefix)requestPasswordReset") { request, _ in
+            try await requestPasswordReset(request)
+            return Response(status: .ok)
+        }
+        router.post("\(prefix)resetPassword") { request, _ in
+            try await resetPassword(request)
+            return Response(status: .ok)
+        }
+        router.post("\(prefix)requestAccountDelete") { request, context in
+            try await requestAccountDelete(request, rateLimit: context.rateLimit)
+            return AuthHeaders.empty()
+        }
+        router.post("\(prefix)deleteAccount") { request, context in
+            try await deleteAccount(request, logger: context.logger)
+            return Response(status: .ok)
+        }
     }
 }

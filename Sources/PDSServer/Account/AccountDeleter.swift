@@ -36,6 +36,12 @@ struct AccountDeleter: Sendable {
             throw XRPCError.authRequired("Invalid did or password")
         }
         try await serviceDB.assertValidEmailToken(did: did, purpose: .deleteAccount, token: token, now: now())
+        try await remove(did, logger: logger)
+    }
+
+    /// Removes the account with no further check (`com.atproto.admin.deleteAccount`, after the checks of
+    /// ``delete(did:password:token:logger:)``): rows, `#account` deleted, actor store and blobs.
+    func remove(_ did: DID, logger: Logger) async throws {
         try await serviceDB.deleteAccount(did: did)
         var sequencingError: (any Error)?
         do { _ = try await sequencer.sequenceAccountDeletion(did: did) } catch { sequencingError = error }

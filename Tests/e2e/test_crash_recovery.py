@@ -253,7 +253,8 @@ def test_kill_9_mid_writes_loses_nothing_acknowledged(tmp_path):
             server = start_server(tmp_path, NO_RATE_LIMITS)
             summaries = re.findall(r"recovery\.synced=(\d+).*Start-up reconcile done",
                                    (tmp_path / "server.log").read_text())
-            assert len(summaries) == cycle + 2
+            # Every start reconciled (a start retried on a port taken meanwhile logs its own summary first).
+            assert len(summaries) >= cycle + 2
             if broken:
                 assert int(summaries[-1]) == ACCOUNTS, summaries
             for writer in writers:

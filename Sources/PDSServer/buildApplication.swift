@@ -32,14 +32,14 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
             didDocuments: services.didDocuments, publicURL: services.configuration.service.publicURL,
             recoveryDIDKey: identity.recoveryDIDKey)
     ).register(on: methods)
+    let identityUpdater = IdentityUpdater(
+        serviceDB: services.serviceDB, actorStore: services.actorStore, sequencer: services.sequencer,
+        plcClient: services.plcClient, plcRotationKey: services.plcRotationKey,
+        didDocuments: services.didDocuments, handleResolver: services.idResolver.handle, identity: identity,
+        publicURL: services.configuration.service.publicURL)
     ComAtprotoIdentity(
         serviceHandleDomains: identity.serviceHandleDomains, serviceDB: services.serviceDB,
-        handleResolver: services.idResolver.handle, auth: services.authVerifier,
-        updater: IdentityUpdater(
-            serviceDB: services.serviceDB, actorStore: services.actorStore, sequencer: services.sequencer,
-            plcClient: services.plcClient, plcRotationKey: services.plcRotationKey,
-            didDocuments: services.didDocuments, handleResolver: services.idResolver.handle, identity: identity,
-            publicURL: services.configuration.service.publicURL)
+        handleResolver: services.idResolver.handle, auth: services.authVerifier, updater: identityUpdater
     ).register(on: methods)
     ComAtprotoRepo(
         writer: services.repoWriter, auth: services.authVerifier, serviceDB: services.serviceDB,
@@ -50,7 +50,8 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
     comAtprotoSync(services).register(on: methods)
     ComAtprotoAdmin(
         auth: services.authVerifier, serviceDB: services.serviceDB, actorStore: services.actorStore,
-        sequencer: services.sequencer, blobs: { [services] in services.blobs(of: $0) }, now: services.now
+        sequencer: services.sequencer, blobs: { [services] in services.blobs(of: $0) }, updater: identityUpdater,
+        now: services.now
     ).register(on: methods)
     ComAtprotoModeration(pipethrough: services.pipethrough).register(on: methods)
     AppBskyActor(auth: services.authVerifier, actorStore: services.actorStore).register(on: methods)

@@ -77,6 +77,8 @@ package enum XRPCErrorName {
     package static let repoTakendown = "RepoTakendown"
     /// `ServiceUnavailable`.
     package static let serviceUnavailable = "ServiceUnavailable"
+    /// `UntrustedIss`.
+    package static let untrustedIss = "UntrustedIss"
     /// `UnsupportedDomain`.
     package static let unsupportedDomain = "UnsupportedDomain"
     /// `UpstreamFailure`.

@@ -146,9 +146,13 @@ let package = Package(
         .executableTarget(
             name: "pds",
             dependencies: [
-                "PDSServer", "PLCServer", "SQLiteSupport", "Sequencer",
+                "ATCore", "PDSServer", "PLCServer", "SQLiteSupport", "Sequencer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

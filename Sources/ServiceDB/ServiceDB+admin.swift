@@ -94,7 +94,8 @@ extension ServiceDB {
     package func setInvitesDisabled(did: DID, _ disabled: Bool) async throws {
         try await pool.hoppingWrite { db in
             try db.execute(
-                sql: "UPDATE account SET invitesDisabled = ? WHERE did = ?", arguments: [disabled ? 1 : 0, did.rawValue])
+                sql: "UPDATE account SET invitesDisabled = ? WHERE did = ?",
+                arguments: [disabled ? 1 : 0, did.rawValue])
         }
     }
 

@@ -16,7 +16,7 @@ struct PDSCommand: AsyncParsableCommand {
             http://localhost:$PDS_PORT) with the admin password (PDS_ADMIN_PASSWORD, or in dev mode the one \
             in <data>/dev-secrets.json). They print a table, or JSON with --json; a failure is one line on \
             stderr and a non-zero exit status: 1 (not found or refused), 64 (usage), 69 (server unreachable), \
-            77 (admin password rejected), 78 (configuration).
+            76 (an answer that is not the method's output), 77 (admin password rejected), 78 (configuration).
             """,
         version: pdsVersion,
         groupedSubcommands: [

@@ -52,7 +52,7 @@ import Testing
         let app = try await TestApplication.make(dataDirectory: dir)
         try await app.test(.router) { client in
             // A method the reference serves itself, not served here yet: no AppView could answer it.
-            try await client.execute(uri: "/xrpc/com.atproto.identity.getRecommendedDidCredentials", method: .get) {
+            try await client.execute(uri: "/xrpc/com.atproto.repo.importRepo", method: .post) {
                 response in
                 #expect(response.status == .notImplemented)
                 let body = try json(response.body)

@@ -237,7 +237,7 @@ def test_takedown_is_enforced_and_reversed(cli, server):
 def test_account_delete_names_the_missing_method_or_deletes(cli, server):
     account = create_account(server)
     refused = cli("account", "delete", account["did"])  # no terminal, no --yes
-    assert refused.returncode == 1
+    assert refused.returncode == 64
     assert "without --yes" in one_error_line(refused)
     result = cli("account", "delete", account["did"], "--yes")
     if result.returncode == 0:  # once com.atproto.admin.deleteAccount is served
@@ -344,7 +344,7 @@ def test_unknown_accounts_are_named(cli, server):
             assert result.returncode == 1, (args, result.stderr)
             assert one_error_line(result) == message
     bad = cli("account", "info", "not a name")
-    assert bad.returncode == 1 and one_error_line(bad) == "error: 'not a name' is neither a DID nor a handle"
+    assert bad.returncode == 64 and one_error_line(bad) == "error: 'not a name' is neither a DID nor a handle"
 
 
 def test_configuration_problems(server, tmp_path):

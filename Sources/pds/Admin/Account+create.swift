@@ -33,9 +33,11 @@ extension PDSCommand.Account {
                 handle += domain
             }
             let password = password ?? PasswordGenerator.generate()
-            let invite = try await client.procedure("com.atproto.server.createInviteCode", .object(["useCount": .int(1)]))
+            let invite = try await client.procedure(
+                "com.atproto.server.createInviteCode", .object(["useCount": .int(1)]))
             guard let code = invite["code"]?.string else {
-                throw .badResponse(url: client.baseURL, method: "com.atproto.server.createInviteCode", detail: "no code")
+                throw .badResponse(
+                    url: client.baseURL, method: "com.atproto.server.createInviteCode", detail: "no code")
             }
             let created = try await client.procedure(
                 "com.atproto.server.createAccount",

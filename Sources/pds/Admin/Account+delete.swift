@@ -25,14 +25,15 @@ extension PDSCommand.Account {
             let name = "\(found.view.handle) (\(found.view.did))"
             if !yes {
                 guard isatty(STDIN_FILENO) != 0 else {
-                    throw .other("refusing to delete \(name) without --yes (stdin is not a terminal)")
+                    throw .usage("refusing to delete \(name) without --yes (stdin is not a terminal)")
                 }
                 Stderr.write("Delete \(name) and all its data? This cannot be undone. [y/N] ")
                 guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
                     throw .other("not deleted")
                 }
             }
-            try await context.client.procedure("com.atproto.admin.deleteAccount", .object(["did": .string(found.view.did)]))
+            try await context.client.procedure(
+                "com.atproto.admin.deleteAccount", .object(["did": .string(found.view.did)]))
             context.emit(
                 table: "Deleted \(name).\n",
                 json: .object([

@@ -25,7 +25,9 @@ extension PDSCommand.Account {
             let updated = try await context.account(found.view.did)
             let email = updated.view.email ?? ""
             context.emit(
-                table: TableWriter.record([("Handle", updated.view.handle), ("DID", updated.view.did), ("Email", email)]),
+                table: TableWriter.record([
+                    ("Handle", updated.view.handle), ("DID", updated.view.did), ("Email", email),
+                ]),
                 json: .object([
                     "did": .string(updated.view.did), "handle": .string(updated.view.handle), "email": .string(email),
                 ]))

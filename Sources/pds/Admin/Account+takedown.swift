@@ -23,7 +23,8 @@ extension PDSCommand.Account {
 
         func execute(_ context: AdminContext) async throws(AdminFailure) {
             let reference = ref ?? String(Int(Date().timeIntervalSince1970))
-            try await setTakedown(context, account: account, takedown: .object(["applied": .bool(true), "ref": .string(reference)]))
+            try await setTakedown(
+                context, account: account, takedown: .object(["applied": .bool(true), "ref": .string(reference)]))
         }
     }
 

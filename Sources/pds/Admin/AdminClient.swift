@@ -54,8 +54,8 @@ struct AdminClient: Sendable {
     {
         var url = "\(baseURL)/xrpc/\(method)"
         if !parameters.isEmpty {
-            url += "?" + parameters.map { "\(Self.percentEncode($0.0))=\(Self.percentEncode($0.1))" }
-                .joined(separator: "&")
+            let query = parameters.map { "\(Self.percentEncode($0.0))=\(Self.percentEncode($0.1))" }
+            url += "?" + query.joined(separator: "&")
         }
         return try await call(method, url: url, httpMethod: .GET, body: nil, admin: admin)
     }

@@ -11,7 +11,7 @@ extension AdminContext {
 
     /// The account a command-line argument names: a DID, or a handle (`@` optional) resolved by the PDS itself.
     /// - Throws: ``AdminFailure/notFound(_:)`` naming the account when the PDS has no such account;
-    ///   ``AdminFailure/other(_:)`` when the argument is neither a DID nor a handle.
+    ///   ``AdminFailure/usage(_:)`` when the argument is neither a DID nor a handle.
     func account(_ identifier: String) async throws(AdminFailure) -> Account {
         let did: String
         if (try? DID(identifier)) != nil {
@@ -19,7 +19,7 @@ extension AdminContext {
         } else {
             let text = identifier.hasPrefix("@") ? String(identifier.dropFirst()) : identifier
             guard let handle = try? Handle(text.lowercased()) else {
-                throw .other("'\(identifier)' is neither a DID nor a handle")
+                throw .usage("'\(identifier)' is neither a DID nor a handle")
             }
             do throws(AdminFailure) {
                 let output = try await client.query(
@@ -36,7 +36,8 @@ extension AdminContext {
         let method = "com.atproto.admin.getAccountInfo"
         do throws(AdminFailure) {
             let json = try await client.query(method, [("did", did)])
-            return Account(json: json, view: try client.decode(AdminModels.AccountView.self, from: json, method: method))
+            return Account(
+                json: json, view: try client.decode(AdminModels.AccountView.self, from: json, method: method))
         } catch where error.xrpcError == "NotFound" {
             throw .notFound("no account \(identifier) on \(client.baseURL)")
         }

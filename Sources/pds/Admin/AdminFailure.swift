@@ -15,6 +15,9 @@ enum AdminFailure: Error, Equatable, CustomStringConvertible {
     case server(url: String, method: String, status: Int, error: String, message: String?)
     /// The PDS answered something that is not the method's output (exit 76, `EX_PROTOCOL`).
     case badResponse(url: String, method: String, detail: String)
+    /// The command line cannot be acted on: a name that is neither a DID nor a handle, a deletion without `--yes`
+    /// off a terminal (exit 64, `EX_USAGE`).
+    case usage(String)
     /// Anything else, said as is (exit 1).
     case other(String)
 
@@ -23,7 +26,7 @@ enum AdminFailure: Error, Equatable, CustomStringConvertible {
         case .unreachable(let url, let reason): "cannot reach the PDS at \(url): \(reason)"
         case .adminPasswordRejected(let url):
             "admin password rejected by \(url) (check PDS_ADMIN_PASSWORD, or --env-file)"
-        case .notFound(let message), .configuration(let message), .other(let message): message
+        case .notFound(let message), .configuration(let message), .usage(let message), .other(let message): message
         case .server(let url, let method, _, "MethodNotImplemented", _):
             "\(url) does not implement \(method) yet (MethodNotImplemented)"
         case .server(let url, let method, let status, let error, let message):
@@ -38,6 +41,7 @@ enum AdminFailure: Error, Equatable, CustomStringConvertible {
         case .unreachable: 69
         case .adminPasswordRejected: 77
         case .configuration: 78
+        case .usage: 64
         case .badResponse: 76
         case .notFound, .server, .other: 1
         }

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Foundation
 import NIOHTTP1
 import PDSServer
-import Foundation
 
 extension PDSCommand {
     /// `pds request-crawl [HOST…]`: as pdsadmin, asks relays to crawl this PDS.
@@ -23,8 +23,10 @@ extension PDSCommand {
         var hosts: [String] = []
 
         func execute(_ context: AdminContext) async throws(AdminFailure) {
-            let given = hosts.flatMap { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
-                .filter { !$0.isEmpty }
+            let given = hosts.flatMap {
+                $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+            }
+            .filter { !$0.isEmpty }
             let targets = given.isEmpty ? context.configuration.service.crawlers : given
             guard !targets.isEmpty else {
                 throw .configuration("no relays to ask: give HOST arguments or set PDS_CRAWLERS")
@@ -47,7 +49,8 @@ extension PDSCommand {
             }
             context.emit(table: table.render(), json: .array(json))
             if !failures.isEmpty {
-                throw .other("\(failures.count) of \(targets.count) relays did not accept the request: \(failures.joined(separator: ", "))")
+                let names = failures.joined(separator: ", ")
+                throw .other("\(failures.count) of \(targets.count) relays did not accept the request: \(names)")
             }
         }
 

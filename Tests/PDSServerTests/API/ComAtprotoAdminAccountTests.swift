@@ -42,7 +42,8 @@ import Testing
                 #expect(view.invites?.count == 1)
                 #expect(view.invites?.first?.forAccount == alice.did && view.invites?.first?.createdBy == "admin")
 
-                let unknown = try await xrpc.admin("getAccountInfo", services, query: "did=did:plc:unknownunknownunknown00")
+                let unknown = try await xrpc.admin(
+                    "getAccountInfo", services, query: "did=did:plc:unknownunknownunknown00")
                 #expect(unknown.status == .badRequest && unknown.error == "NotFound", "\(unknown.text)")
                 #expect(unknown.json["message"] as? String == "Account not found")
 
@@ -132,7 +133,8 @@ import Testing
             let taken = try await xrpc.admin(
                 "updateAccountHandle", services, json: ["did": gina.did, "handle": "hank.test"])
             #expect(taken.error == "HandleNotAvailable", "\(taken.text)")
-            let short = try await xrpc.admin("updateAccountHandle", services, json: ["did": gina.did, "handle": "ab.test"])
+            let short = try await xrpc.admin(
+                "updateAccountHandle", services, json: ["did": gina.did, "handle": "ab.test"])
             #expect(short.error == "InvalidHandle", "\(short.text)")
 
             // As the reference, a taken-down account is not found here.
@@ -153,7 +155,8 @@ import Testing
             let reply = try await xrpc.admin(
                 "updateAccountPassword", services, json: ["did": ivy.did, "password": "brand-new-password"])
             #expect(reply.status == .ok, "\(reply.text)")
-            let refreshed = try await xrpc.call("com.atproto.server.refreshSession", method: .post, token: ivy.refreshJwt)
+            let refreshed = try await xrpc.call(
+                "com.atproto.server.refreshSession", method: .post, token: ivy.refreshJwt)
             #expect(refreshed.status == .badRequest, "\(refreshed.text)")
             let old = try await xrpc.call(
                 "com.atproto.server.createSession", json: ["identifier": "ivy.test", "password": "password-123"])

@@ -104,7 +104,8 @@ import Testing
             #expect(used.error == "InvalidInviteCode", "\(used.text)")
 
             let admin = try await xrpc.admin("disableInviteCodes", services, json: ["accounts": ["admin"]])
-            #expect(admin.status == .badRequest && admin.json["message"] as? String == "cannot disable admin invite codes")
+            #expect(
+                admin.status == .badRequest && admin.json["message"] as? String == "cannot disable admin invite codes")
         }
     }
 

@@ -1,7 +1,7 @@
 import ATCore
 import Hummingbird
-import ServiceDB
 import Logging
+import ServiceDB
 
 extension ComAtprotoAdmin {
     /// Input of `com.atproto.admin.updateAccountHandle`.

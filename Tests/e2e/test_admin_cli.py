@@ -153,6 +153,20 @@ def test_account_create_and_info(cli, server):
     assert cli.json("account", "info", "@BEA.test")["did"] == created["did"]
 
 
+def test_account_create_without_required_invites(tmp_path):
+    """Where invite codes are not required, none is made (and left unused)."""
+    (tmp_path / "data").mkdir()
+    server = start_server(tmp_path / "data", {"PDS_INVITE_REQUIRED": "false"})
+    try:
+        cli = CLI(server, write_env_file(server, tmp_path / "pds.env"))
+        created = cli.json("account", "create", "cyd@example.com", "cyd")
+        assert created["handle"] == "cyd.test"
+        assert cli.json("invite", "list") == []
+        assert "invitedBy" not in cli.json("account", "info", "cyd.test")
+    finally:
+        stop_server(server)
+
+
 def test_account_list_table_and_json(cli, server):
     account = create_account(server)
     rows = table(cli.ok("account", "list"))

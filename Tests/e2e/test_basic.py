@@ -19,7 +19,7 @@ def test_describe_server(pds):
 
 def test_unimplemented_method_is_an_xrpc_error(pds):
     # The reference serves it itself (so it is not proxied); this server does not yet.
-    r = requests.get(pds.xrpc("com.atproto.identity.getRecommendedDidCredentials"))
+    r = requests.post(pds.xrpc("com.atproto.repo.importRepo"), data=b"", headers={"content-type": "application/vnd.ipld.car"})
     assert r.status_code == 501
     assert r.json()["error"] == "MethodNotImplemented"
 

@@ -2,13 +2,14 @@ import ArgumentParser
 import PDSServer
 
 extension PDSCommand.Account {
-    /// `pds account create EMAIL HANDLE`: as pdsadmin, a one-use invite code, then the account, then its password.
+    /// `pds account create EMAIL HANDLE`: as pdsadmin, a one-use invite code (when the server requires one), then the
+    /// account, then its password.
     struct Create: AdminCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an account (with a one-use invite code) and print its DID and password.",
             discussion: """
-                As pdsadmin: creates a one-use invite code with the admin password, then calls \
-                com.atproto.server.createAccount with it. A handle without a dot gets the first \
+                As pdsadmin: creates a one-use invite code with the admin password (when the server requires \
+                invite codes), then calls com.atproto.server.createAccount with it. A handle without a dot gets the first \
                 PDS_SERVICE_HANDLE_DOMAINS domain (alice → alice.<hostname>). Without --password a random \
                 24-character password is generated; it is printed once. With --json: {did, handle, email, \
                 password}.
@@ -33,19 +34,21 @@ extension PDSCommand.Account {
                 handle += domain
             }
             let password = password ?? PasswordGenerator.generate()
-            let invite = try await client.procedure(
-                "com.atproto.server.createInviteCode", .object(["useCount": .int(1)]))
-            guard let code = invite["code"]?.string else {
-                throw .badResponse(
-                    url: client.baseURL, method: "com.atproto.server.createInviteCode", detail: "no code")
+            var input: [String: JSONValue] = [
+                "email": .string(email), "handle": .string(handle), "password": .string(password),
+            ]
+            // An invite code only where one is needed, so none is left unused.
+            let server = try await client.query("com.atproto.server.describeServer", admin: false)
+            if server["inviteCodeRequired"] != .bool(false) {
+                let invite = try await client.procedure(
+                    "com.atproto.server.createInviteCode", .object(["useCount": .int(1)]))
+                guard let code = invite["code"]?.string else {
+                    throw .badResponse(
+                        url: client.baseURL, method: "com.atproto.server.createInviteCode", detail: "no code")
+                }
+                input["inviteCode"] = .string(code)
             }
-            let created = try await client.procedure(
-                "com.atproto.server.createAccount",
-                .object([
-                    "email": .string(email), "handle": .string(handle), "password": .string(password),
-                    "inviteCode": .string(code),
-                ]),
-                admin: false)
+            let created = try await client.procedure("com.atproto.server.createAccount", .object(input), admin: false)
             guard let did = created["did"]?.string, let finalHandle = created["handle"]?.string else {
                 throw .badResponse(url: client.baseURL, method: "com.atproto.server.createAccount", detail: "no did")
             }

@@ -6,7 +6,7 @@ extension PDSCommand.Account {
     /// account, then its password.
     struct Create: AdminCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create an account (with a one-use invite code) and print its DID and password.",
+            abstract: "Create an account (and a one-use invite code if needed); print its DID and password.",
             discussion: """
                 As pdsadmin: creates a one-use invite code with the admin password (when the server requires \
                 invite codes), then calls com.atproto.server.createAccount with it. A handle without a dot gets the first \

@@ -159,7 +159,11 @@ let package = Package(
             dependencies: [
                 "ATCore", "Identity", "PDSServer", "PLCServer", "SQLiteSupport", "Sequencer", "ServiceDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -172,7 +172,8 @@ package final class PDSServices: Sendable {
 
         authVerifier = AuthVerifier(
             tokens: tokens, serviceDB: serviceDB, adminPassword: secrets.adminPassword,
-            serviceDID: configuration.service.did, keyResolver: .init(plc: embeddedPLC, resolver: idResolver))
+            serviceDID: configuration.service.did, keyResolver: .init(plc: embeddedPLC, resolver: idResolver),
+            modServiceDID: configuration.downstream.modService?.did)
 
         upstreamClients = UpstreamClients(settings: Pipethrough.clientSettings(configuration.proxy))
         let (keyResolver, actors) = (authVerifier.keyResolver, actorStore)

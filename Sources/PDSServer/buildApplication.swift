@@ -28,24 +28,25 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
         recoveryDIDKey: identity.recoveryDIDKey)
     let emailFlows = AccountEmailFlows(
         serviceDB: services.serviceDB, mailer: services.mailer, outbox: services.mailOutbox, now: services.now)
+    let deleter = AccountDeleter(
+        serviceDB: services.serviceDB, passwords: services.passwordVerifier, sequencer: services.sequencer,
+        destroyActor: { try await provisioner.destroyActor($0) }, now: services.now)
     ComAtprotoServer(
         service: services.configuration.service, identity: identity, invites: services.configuration.invites,
         auth: services.authVerifier, tokens: services.tokens, serviceDB: services.serviceDB,
         passwords: services.passwordVerifier,
         actorStore: services.actorStore, sequencer: services.sequencer, didDocuments: services.didDocuments,
-        provisioner: provisioner, emailFlows: emailFlows,
-        deleter: AccountDeleter(
-            serviceDB: services.serviceDB, passwords: services.passwordVerifier, sequencer: services.sequencer,
-            destroyActor: { try await provisioner.destroyActor($0) }, now: services.now)
+        provisioner: provisioner, emailFlows: emailFlows, deleter: deleter
     ).register(on: methods)
+    let identityUpdater = IdentityUpdater(
+        serviceDB: services.serviceDB, actorStore: services.actorStore, sequencer: services.sequencer,
+        plcClient: services.plcClient, plcRotationKey: services.plcRotationKey,
+        didDocuments: services.didDocuments, handleResolver: services.idResolver.handle, identity: identity,
+        publicURL: services.configuration.service.publicURL)
     ComAtprotoIdentity(
         serviceHandleDomains: identity.serviceHandleDomains, serviceDB: services.serviceDB,
-        handleResolver: services.idResolver.handle, auth: services.authVerifier,
-        updater: IdentityUpdater(
-            serviceDB: services.serviceDB, actorStore: services.actorStore, sequencer: services.sequencer,
-            plcClient: services.plcClient, plcRotationKey: services.plcRotationKey,
-            didDocuments: services.didDocuments, handleResolver: services.idResolver.handle, identity: identity,
-            publicURL: services.configuration.service.publicURL), emailFlows: emailFlows
+        handleResolver: services.idResolver.handle, auth: services.authVerifier, updater: identityUpdater,
+        emailFlows: emailFlows
     ).register(on: methods)
     ComAtprotoTemp(auth: services.authVerifier).register(on: methods)
     ComAtprotoRepo(
@@ -60,8 +61,8 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
     comAtprotoSync(services).register(on: methods)
     ComAtprotoAdmin(
         auth: services.authVerifier, serviceDB: services.serviceDB, actorStore: services.actorStore,
-        sequencer: services.sequencer, blobs: { [services] in services.blobs(of: $0) }, now: services.now,
-        moderationMailer: services.moderationMailer
+        sequencer: services.sequencer, blobs: { [services] in services.blobs(of: $0) }, updater: identityUpdater,
+        now: services.now, moderationMailer: services.moderationMailer, deleter: deleter
     ).register(on: methods)
     ComAtprotoModeration(pipethrough: services.pipethrough).register(on: methods)
     let readAfterWrite = ReadAfterWrite(

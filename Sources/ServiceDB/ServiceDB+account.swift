@@ -173,12 +173,15 @@ extension ServiceDB {
         }
     }
 
-    /// Changes the main password and revokes every session.
+    /// Changes the main password, revokes every session and drops a pending password-reset token (the reference's
+    /// `updateAccountPassword`).
     package func updatePassword(did: DID, passwordScrypt: String) async throws {
         try await pool.hoppingWrite { db in
             try db.execute(
                 sql: "UPDATE account SET passwordScrypt = ? WHERE did = ?", arguments: [passwordScrypt, did.rawValue])
             try db.execute(sql: "DELETE FROM refresh_token WHERE did = ?", arguments: [did.rawValue])
+            try db.execute(
+                sql: "DELETE FROM email_token WHERE did = ? AND purpose = 'reset_password'", arguments: [did.rawValue])
         }
     }
 

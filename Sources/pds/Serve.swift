@@ -12,6 +12,9 @@ extension PDSCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the server (the default command).",
             discussion: """
+                Variables may also come from an env file in the reference's pds.env format (--env-file or \
+                PDS_ENV_FILE); those set in the environment win.
+
                 With no configuration at all (no PDS_HOSTNAME and no PDS_DATA_DIRECTORY), or with \
                 PDS_DEV_MODE=true, the server runs in dev mode: data in ./data, on http://localhost:2583; \
                 missing secrets are generated once and kept in <data>/dev-secrets.json, and without \
@@ -40,9 +43,19 @@ extension PDSCommand {
         @Flag(name: .long, help: "Force dev mode (PDS_DEV_MODE=true).")
         var dev = false
 
+        @Option(
+            name: .long, help: "Read PDS_* variables from this file (pds.env format; default $PDS_ENV_FILE).",
+            completion: .file())
+        var envFile: String?
+
         func run() async throws {
             FreedMemory.limitArenas()
-            var environment = ServerEnvironment.resolve(ProcessInfo.processInfo.environment, forceDev: dev)
+            var environment: [String: String]
+            do {
+                environment = try ServerEnvironment.load(envFile: envFile, dev: dev)
+            } catch {
+                throw ValidationError(error.description)
+            }
             if let port { environment["PDS_PORT"] = String(port) }
             if let dataDirectory { environment["PDS_DATA_DIRECTORY"] = dataDirectory }
 

@@ -43,7 +43,7 @@ import Testing
             }
             // Valid parameters still reach the handler; an unserved method is still not implemented.
             #expect(try await xrpc.call("com.atproto.sync.listRepos", query: "limit=5").status == .ok)
-            let unserved = try await xrpc.call("com.atproto.admin.getAccountInfo")
+            let unserved = try await xrpc.call("com.atproto.repo.importRepo", json: [:])
             #expect(unserved.status == .notImplemented)
         }
     }

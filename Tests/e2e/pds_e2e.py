@@ -6,9 +6,11 @@ import os
 import socket
 import struct
 import subprocess
+import threading
 import time
 import uuid
 import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
@@ -235,3 +237,38 @@ def holds_socket(pid: int, inode: int) -> bool:
 def subscribe_repos_url(pds, query: str = "") -> str:
     """The `com.atproto.sync.subscribeRepos` WebSocket URL, with `query` (e.g. `?cursor=0`)."""
     return pds.url.replace("http://", "ws://") + "/xrpc/com.atproto.sync.subscribeRepos" + query
+
+
+# MARK: - Relays
+
+
+class Relay:
+    """A stand-in relay recording every POST (path, content type, body)."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str, bytes]] = []
+        relay = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                relay.requests.append((self.path, self.headers.get("content-type"), body))
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

@@ -1,6 +1,8 @@
 """The running server answers its basic routes like the reference PDS."""
 import requests
 
+from pds_e2e import bearer, create_account
+
 
 def test_health(pds):
     r = requests.get(pds.xrpc("_health"))
@@ -18,10 +20,13 @@ def test_describe_server(pds):
 
 
 def test_unimplemented_method_is_an_xrpc_error(pds):
-    # The reference serves it itself (so it is not proxied); this server does not yet.
-    r = requests.get(pds.xrpc("com.atproto.identity.getRecommendedDidCredentials"))
+    # Without an AppView configured, a method only an AppView answers is an XRPC error naming the setting.
+    account = create_account(pds)
+    r = requests.get(pds.xrpc("app.bsky.graph.getFollows"), params={"actor": account["did"]},
+                     headers=bearer(account["accessJwt"]))
     assert r.status_code == 501
     assert r.json()["error"] == "MethodNotImplemented"
+    assert "PDS_BSKY_APP_VIEW_URL" in r.json()["message"]
 
 
 def test_robots(pds):

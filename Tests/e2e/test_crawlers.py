@@ -3,45 +3,11 @@
 20-minute window. (The Swift CrawlersTests check the window exactly; here a short pause only lets a wrong extra
 request show up.)"""
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
-from pds_e2e import bearer, create_account, start_server, stop_server
-
-
-class Relay:
-    """A stand-in relay recording every POST (path, content type, body)."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, str, bytes]] = []
-        relay = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("content-length", 0)))
-                relay.requests.append((self.path, self.headers.get("content-type"), body))
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+from pds_e2e import Relay, bearer, create_account, start_server, stop_server
 
 
 def test_first_events_request_one_crawl_per_relay_then_none_within_the_window(tmp_path):

@@ -59,9 +59,9 @@ def test_account_moves_with_its_repo_blobs_preferences_and_identity(servers):
     source.login(handle, PASSWORD, fetch_bsky_profile=False)
     did = source._session.did
     for i in range(5):
-        source.send_post(f"post {i} before the move")
+        source.send_post(f"post {i} before the move", profile_identify=did)
     image = source.upload_blob(PNG).blob
-    source.send_image("with a picture", image=PNG, image_alt="one pixel")
+    source.send_image("with a picture", image=PNG, image_alt="one pixel", profile_identify=did)
     source.app.bsky.actor.put_preferences({"preferences": [
         {"$type": "app.bsky.actor.defs#adultContentPref", "enabled": False}]})
     old_token = source._session.access_jwt
@@ -96,7 +96,7 @@ def test_account_moves_with_its_repo_blobs_preferences_and_identity(servers):
                                  headers={**bearer(new_token), "content-type": "image/png"})
         assert uploaded.status_code == 200, uploaded.text
     status = xrpc(new, "com.atproto.server.checkAccountStatus", new_token).json()
-    assert status["importedBlobs"] == 1 and status["repoBlocks"] > 0 and status["indexedRecords"] == 7, status
+    assert status["importedBlobs"] == 1 and status["repoBlocks"] > 0 and status["indexedRecords"] == 6, status
 
     # 3. Preferences.
     preferences = xrpc(old, "app.bsky.actor.getPreferences", old_token).json()
@@ -104,7 +104,7 @@ def test_account_moves_with_its_repo_blobs_preferences_and_identity(servers):
 
     # 4. Identity: the old PDS signs (with the emailed token), the new one submits.
     credentials = xrpc(new, "com.atproto.identity.getRecommendedDidCredentials", new_token).json()
-    assert xrpc(old, "com.atproto.identity.requestPlcOperationSignature", old_token, json={}).status_code == 200
+    assert xrpc(old, "com.atproto.identity.requestPlcOperationSignature", old_token, data=b"").status_code == 200
     with sqlite3.connect(old.data_dir / "account.sqlite") as db:
         [(token,)] = db.execute(
             "SELECT token FROM email_token WHERE did = ? AND purpose = 'plc_operation'", (did,)).fetchall()
@@ -115,7 +115,7 @@ def test_account_moves_with_its_repo_blobs_preferences_and_identity(servers):
     assert submitted.status_code == 200, submitted.text
 
     # 5. Switch over.
-    activated = xrpc(new, "com.atproto.server.activateAccount", new_token, json={})
+    activated = xrpc(new, "com.atproto.server.activateAccount", new_token, data=b"")
     assert activated.status_code == 200, activated.text
     assert xrpc(old, "com.atproto.server.deactivateAccount", old_token, json={}).status_code == 200
 
@@ -145,9 +145,9 @@ def test_account_moves_with_its_repo_blobs_preferences_and_identity(servers):
             if header.get("t") == "#sync" and body["did"] == did:
                 break
     sync_root, _ = car_blocks(body["blocks"])
-    assert str(sync_root) == xrpc(new, "com.atproto.sync.getLatestCommit", params={"did": did}).json()["cid"]
+    assert sync_root.encode() == xrpc(new, "com.atproto.sync.getLatestCommit", params={"did": did}).json()["cid"]
     # And the SDK logs in on the new PDS and writes there.
     moved = Client(base_url=new.url)
     moved.login(handle, PASSWORD, fetch_bsky_profile=False)
-    moved.send_post("hello from the new PDS")
+    moved.send_post("hello from the new PDS", profile_identify=did)
 

@@ -81,8 +81,12 @@ package struct DIDDocument: Sendable, Equatable, Codable {
     }
 
     /// The atproto signing key (`#atproto`).
-    package var signingKey: (any VerifyingKey)? {
-        guard let method = entry(verificationMethod, fragment: "atproto"),
+    package var signingKey: (any VerifyingKey)? { verifyingKey(fragment: "atproto") }
+
+    /// The key of the verification method `#<fragment>` (`atproto`, or `atproto_label` for a labeler), when it
+    /// parses.
+    package func verifyingKey(fragment: String) -> (any VerifyingKey)? {
+        guard let method = entry(verificationMethod, fragment: fragment),
             let multibase = method.publicKeyMultibase
         else { return nil }
         return try? parseDIDDocumentKey(type: method.type, publicKeyMultibase: multibase)

@@ -40,9 +40,13 @@ struct IdentityUpdater: Sendable {
 
     /// Lower-cases and checks a handle the account `did` asks for (reference `normalizeAndValidateHandle` with a
     /// DID): a service-domain handle follows the creation rules; any other must already resolve to `did`.
+    /// - Parameters:
+    ///   - raw: the handle asked for.
+    ///   - did: the account.
+    ///   - allowAnyValid: the admin's path (`com.atproto.admin.updateAccountHandle`): reserved names are accepted.
     /// - Throws: 400 `InvalidHandle`, `HandleNotAvailable`, or `InvalidRequest` "External handle did not resolve
     ///   to DID".
-    func validateHandle(_ raw: String, for did: DID) async throws -> Handle {
+    func validateHandle(_ raw: String, for did: DID, allowAnyValid: Bool = false) async throws -> Handle {
         let rules = HandleRules(serviceDomains: identity.serviceHandleDomains)
         let handle: Handle
         do {
@@ -50,7 +54,9 @@ struct IdentityUpdater: Sendable {
         } catch {
             throw XRPCError.invalidRequest(error.description, name: XRPCErrorName.invalidHandle)
         }
-        if rules.isServiceHandle(handle) { return try rules.normalizeAndValidate(handle.rawValue) }
+        if rules.isServiceHandle(handle) {
+            return try rules.normalizeAndValidate(handle.rawValue, allowReserved: allowAnyValid)
+        }
         if handle.isDisallowedTLD {
             throw XRPCError.invalidRequest("Handle TLD is invalid or disallowed", name: XRPCErrorName.invalidHandle)
         }

@@ -44,17 +44,22 @@ package struct AuthVerifier: Sendable {
     let adminPassword: String
     let serviceDID: String
     let keyResolver: DIDDocumentSource
+    /// `PDS_MOD_SERVICE_DID`: the issuer whose service JWTs the moderator methods accept (none when `nil`).
+    let modServiceDID: String?
 
     /// Creates a verifier.
+    /// - Parameters:
+    ///   - modServiceDID: the moderation service trusted by ``moderator(_:lxm:)``, if any.
     package init(
         tokens: SessionTokens, serviceDB: ServiceDB, adminPassword: String, serviceDID: String,
-        keyResolver: DIDDocumentSource
+        keyResolver: DIDDocumentSource, modServiceDID: String? = nil
     ) {
         self.tokens = tokens
         self.serviceDB = serviceDB
         self.adminPassword = adminPassword
         self.serviceDID = serviceDID
         self.keyResolver = keyResolver
+        self.modServiceDID = modServiceDID
     }
 
     // MARK: - Header parsing
@@ -166,8 +171,16 @@ package struct AuthVerifier: Sendable {
         }
     }
 
-    /// Verifies a compact service-auth JWT.
-    package func verifyServiceJWT(_ token: String, lxm: String, now: Date = Date()) async throws -> ServiceAuthOutput {
+    /// Verifies a compact service-auth JWT. The key is the issuer's `#atproto` verification method, or
+    /// `#atproto_label` for an issuer written `did#atproto_labeler` (a labeler), as the reference.
+    /// - Parameters:
+    ///   - token: the JWT.
+    ///   - lxm: the called method, which the token's `lxm` must name.
+    ///   - trustedIssuers: when given, the only accepted `iss` values (401 `UntrustedIss` otherwise).
+    ///   - now: the time to check expiry against.
+    package func verifyServiceJWT(
+        _ token: String, lxm: String, trustedIssuers: Set<String>? = nil, now: Date = Date()
+    ) async throws -> ServiceAuthOutput {
         let jwt = try JWT(compact: token)
         if let typ = jwt.header.typ, ["at+jwt", "refresh+jwt", "dpop+jwt"].contains(typ) {
             throw AuthError.serviceAuth(name: XRPCErrorName.badJwtType, message: "Invalid jwt type \"\(typ)\"")
@@ -185,9 +198,13 @@ package struct AuthVerifier: Sendable {
         guard let iss = jwt.claims.iss, let issuer = try? DID(iss.split(separator: "#").first ?? "") else {
             throw AuthError.serviceAuth(name: XRPCErrorName.badJwt, message: "jwt issuer must be a DID")
         }
+        if let trustedIssuers, !trustedIssuers.contains(iss) {
+            throw AuthError.serviceAuth(name: XRPCErrorName.untrustedIss, message: "Untrusted issuer")
+        }
+        let keyID = iss.hasSuffix("#atproto_labeler") ? "atproto_label" : "atproto"
         for forceRefresh in [false, true] {
             guard let document = try await keyResolver.document(issuer, forceRefresh: forceRefresh),
-                let key = document.signingKey
+                let key = document.verifyingKey(fragment: keyID)
             else {
                 throw AuthError.serviceAuth(name: XRPCErrorName.badJwt, message: "could not resolve the issuer's signing key")
             }

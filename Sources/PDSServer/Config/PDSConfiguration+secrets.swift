@@ -59,6 +59,19 @@ extension PDSConfiguration {
     }
 }
 
+extension PDSConfiguration {
+    /// The admin password a client of the running server (the admin CLI) presents: `PDS_ADMIN_PASSWORD`, or in dev
+    /// mode the one the server generated into `<data>/dev-secrets.json`. Unlike ``resolvingSecrets()`` nothing is
+    /// generated or written.
+    /// - Returns: `nil` when there is none.
+    /// - Throws: when `dev-secrets.json` exists but cannot be read.
+    package func adminPasswordForClients() throws -> String? {
+        if let password = secrets.adminPassword, !password.isEmpty { return password }
+        guard service.devMode else { return nil }
+        return try DevSecrets.load(devSecretsURL)?.adminPassword
+    }
+}
+
 /// Secrets generated in dev mode, persisted as `<data>/dev-secrets.json`.
 struct DevSecrets: Codable, Equatable {
     var jwtSecret: String?

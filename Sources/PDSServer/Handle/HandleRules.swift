@@ -22,9 +22,13 @@ struct HandleRules: Sendable {
     func isServiceHandle(_ handle: Handle) -> Bool { serviceDomain(of: handle) != nil }
 
     /// Lower-cases and validates a handle for a new account.
+    /// - Parameters:
+    ///   - raw: the handle asked for.
+    ///   - allowReserved: accept names of ``ReservedHandles`` (the reference's `allowAnyValid`, used by
+    ///     `com.atproto.admin.updateAccountHandle`).
     /// - Throws: 400 `InvalidHandle`, `UnsupportedDomain`, or `HandleNotAvailable` "Reserved handle" for a name of
     ///   ``ReservedHandles`` directly under a service domain.
-    func normalizeAndValidate(_ raw: String) throws(XRPCError) -> Handle {
+    func normalizeAndValidate(_ raw: String, allowReserved: Bool = false) throws(XRPCError) -> Handle {
         let handle: Handle
         do {
             handle = try Handle(raw.trimmingCharacters(in: .whitespaces))
@@ -39,7 +43,7 @@ struct HandleRules: Sendable {
         if front.contains(".") { throw .invalidRequest("Invalid characters in handle", name: XRPCErrorName.invalidHandle) }
         if front.count < 3 { throw .invalidRequest("Handle too short", name: XRPCErrorName.invalidHandle) }
         if front.count > 18 { throw .invalidRequest("Handle too long", name: XRPCErrorName.invalidHandle) }
-        if ReservedHandles.contains(front) {
+        if !allowReserved && ReservedHandles.contains(front) {
             throw .invalidRequest("Reserved handle", name: XRPCErrorName.handleNotAvailable)
         }
         return handle

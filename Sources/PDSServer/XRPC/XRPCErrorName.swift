@@ -79,6 +79,8 @@ package enum XRPCErrorName {
     package static let serviceUnavailable = "ServiceUnavailable"
     /// `UnknownFeed`.
     package static let unknownFeed = "UnknownFeed"
+    /// `UntrustedIss`.
+    package static let untrustedIss = "UntrustedIss"
     /// `UnsupportedDomain`.
     package static let unsupportedDomain = "UnsupportedDomain"
     /// `UpstreamFailure`.

@@ -10,6 +10,11 @@ struct OfflineOptions: ParsableArguments {
     @Option(name: .long, help: "Override PDS_DATA_DIRECTORY.")
     var dataDirectory: String?
 
+    @Option(
+        name: .long, help: "Read PDS_* variables from this file (pds.env format; default $PDS_ENV_FILE).",
+        completion: .file())
+    var envFile: String?
+
     @Flag(name: .long, help: "Print JSON for scripts instead of a table.")
     var json = false
 }
@@ -25,7 +30,12 @@ struct OfflineContext {
     /// Reads the configuration as `pds serve` does and takes the data directory's lock.
     /// - Throws: `ValidationError` naming the problem: the configuration, or a server running on the directory.
     static func open(_ options: OfflineOptions) throws -> OfflineContext {
-        var environment = ServerEnvironment.resolve(ProcessInfo.processInfo.environment)
+        var environment: [String: String]
+        do {
+            environment = try ServerEnvironment.load(envFile: options.envFile)
+        } catch {
+            throw ValidationError(error.description)
+        }
         if let dataDirectory = options.dataDirectory { environment["PDS_DATA_DIRECTORY"] = dataDirectory }
         var logger = Logger(label: "pds")
         logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning

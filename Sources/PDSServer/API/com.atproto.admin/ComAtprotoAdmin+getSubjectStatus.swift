@@ -4,12 +4,13 @@ import Hummingbird
 import ServiceDB
 
 extension ComAtprotoAdmin {
-    /// `com.atproto.admin.getSubjectStatus` (admin Basic): the takedown status of a blob (`blob` and `did`), a record
-    /// (`uri`) or an account (`did`, with its deactivation), in that order of precedence as in the reference.
+    /// `com.atproto.admin.getSubjectStatus` (moderator: admin Basic or a mod-service JWT): the takedown status of a
+    /// blob (`blob` and `did`), a record (`uri`) or an account (`did`, with its deactivation), in that order of
+    /// precedence as in the reference.
     /// - Throws: 400 `InvalidRequest` without a subject or for a blob without `did`; 400 `NotFound` for a subject
     ///   that does not exist.
     func getSubjectStatus(_ request: Request) async throws -> LexJSONResponse {
-        try auth.admin(request)
+        try await auth.moderator(request, lxm: "com.atproto.admin.getSubjectStatus")
         let parameters = XRPCParameters(request)
         let did = try parameters.parse("did") { try DID($0) }
         let uri = try parameters.parse("uri") { try ATURI($0) }

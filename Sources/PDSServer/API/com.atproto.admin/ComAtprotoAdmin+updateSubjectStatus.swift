@@ -5,17 +5,17 @@ import Sequencer
 import ServiceDB
 
 extension ComAtprotoAdmin {
-    /// `com.atproto.admin.updateSubjectStatus` (admin Basic): applies or reverses a takedown of an account
-    /// (`#repoRef`, revoking its sessions), a record (`strongRef`) or a blob (`#repoBlobRef`, whose bytes go to
-    /// quarantine and come back on reversal), and deactivates or reactivates an account. An account subject
-    /// sequences an `#account` event with the resulting status, as the reference does.
+    /// `com.atproto.admin.updateSubjectStatus` (moderator: admin Basic or a mod-service JWT): applies or reverses a
+    /// takedown of an account (`#repoRef`, revoking its sessions), a record (`strongRef`) or a blob (`#repoBlobRef`,
+    /// whose bytes go to quarantine and come back on reversal), and deactivates or reactivates an account. An account
+    /// subject sequences an `#account` event with the resulting status, as the reference does.
     ///
     /// A takedown without `ref` is recorded with the current time as its reference, as in the reference.
     /// - Returns: `{subject, takedown}` as given.
     /// - Throws: 400 `InvalidRequest` for an unsupported subject type, `AccountNotFound`, `RecordNotFound` or
     ///   `BlobNotFound` for a subject that does not exist.
     func updateSubjectStatus(_ request: Request) async throws -> LexJSONResponse {
-        try auth.admin(request)
+        try await auth.moderator(request, lxm: "com.atproto.admin.updateSubjectStatus")
         let input = try RepoInput(try await XRPCBody.lexValue(request))
         guard let subjectValue = input.value["subject"] else {
             throw XRPCError.invalidRequest("Input must have the property \"subject\"")

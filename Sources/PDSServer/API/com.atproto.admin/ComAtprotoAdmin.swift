@@ -6,14 +6,16 @@ import Mailer
 import Sequencer
 import ServiceDB
 
-/// The `com.atproto.admin.*` methods served so far (admin Basic auth): subject status, that is takedowns of
-/// accounts, records and blobs, and account deactivation; and `sendEmail` through the moderation mailer.
+/// The `com.atproto.admin.*` methods (reference §a.6).
 ///
-/// The other admin methods are not served yet and answer `MethodNotImplemented`.
+/// The `moderator` methods accept admin Basic auth or a service JWT from `PDS_MOD_SERVICE_DID`
+/// (``AuthVerifier/moderator(_:lxm:)``): subject status, account info, invite codes. The `adminToken` methods accept
+/// only admin Basic auth: updateAccountEmail, updateAccountHandle, updateAccountPassword, deleteAccount and sendEmail
+/// (the moderation mailer).
 struct ComAtprotoAdmin: Sendable {
-    /// Request authentication (admin Basic).
+    /// Request authentication (admin Basic, mod-service JWTs).
     let auth: AuthVerifier
-    /// Accounts (takedown and deactivation of accounts).
+    /// Accounts and invite codes.
     let serviceDB: ServiceDB
     /// The per-actor stores (takedowns of records and blobs).
     let actorStore: ActorStore
@@ -21,10 +23,14 @@ struct ComAtprotoAdmin: Sendable {
     let sequencer: Sequencer
     /// The blobs of an actor (blob takedowns move bytes to and from quarantine).
     let blobs: @Sendable (DID) -> ActorBlobs
+    /// Handle changes (the PLC operation and `#identity`).
+    let updater: IdentityUpdater
     /// The wall clock (the reference of a takedown given without one).
     let now: @Sendable () -> Date
     /// The moderators' mailer (`sendEmail`).
     let moderationMailer: ModerationMailer
+    /// Removes accounts (`deleteAccount`).
+    let deleter: AccountDeleter
 
     /// Registers this namespace's methods on the router.
     func register(on router: some RouterMethods<some RequestContext>) {
@@ -34,6 +40,37 @@ struct ComAtprotoAdmin: Sendable {
         }
         router.get("\(prefix)getSubjectStatus") { request, _ in AuthHeaders.wrap(try await getSubjectStatus(request)) }
         router.post("\(prefix)sendEmail") { request, _ in AuthHeaders.wrap(try await sendEmail(request)) }
+        router.get("\(prefix)getAccountInfo") { request, _ in AuthHeaders.wrap(try await getAccountInfo(request)) }
+        router.get("\(prefix)getAccountInfos") { request, _ in AuthHeaders.wrap(try await getAccountInfos(request)) }
+        router.get("\(prefix)getInviteCodes") { request, _ in AuthHeaders.wrap(try await getInviteCodes(request)) }
+        router.post("\(prefix)enableAccountInvites") { request, _ in
+            try await enableAccountInvites(request)
+            return AuthHeaders.empty()
+        }
+        router.post("\(prefix)disableAccountInvites") { request, _ in
+            try await disableAccountInvites(request)
+            return AuthHeaders.empty()
+        }
+        router.post("\(prefix)disableInviteCodes") { request, _ in
+            try await disableInviteCodes(request)
+            return AuthHeaders.empty()
+        }
+        router.post("\(prefix)updateAccountEmail") { request, _ in
+            try await updateAccountEmail(request)
+            return AuthHeaders.empty()
+        }
+        router.post("\(prefix)updateAccountHandle") { request, context in
+            try await updateAccountHandle(request, logger: context.logger)
+            return AuthHeaders.empty()
+        }
+        router.post("\(prefix)updateAccountPassword") { request, _ in
+            try await updateAccountPassword(request)
+            return AuthHeaders.empty()
+        }
+        router.post("\(prefix)deleteAccount") { request, context in
+            try await deleteAccount(request, logger: context.logger)
+            return AuthHeaders.empty()
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import ATCore
+import ATCrypto
 import ActorStore
 import ATRepo
 import Hummingbird

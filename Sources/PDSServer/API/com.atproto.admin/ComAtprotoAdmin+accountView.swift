@@ -1,0 +1,52 @@
+import ATCore
+import Hummingbird
+import ServiceDB
+
+extension ComAtprotoAdmin {
+    /// `com.atproto.admin.defs#accountView`, as the reference's `formatAccountInfo` fills it for a PDS that manages
+    /// its own invites (no entryway): `invites`, `invitedBy` and `invitesDisabled` are always given.
+    ///
+    /// - Note: `relatedRecords`, `inviteNote` and `threatSignatures` are never set, as in the reference.
+    struct AccountView: ResponseEncodable, Decodable {
+        var did: String
+        /// The handle, or `handle.invalid` for an account without one.
+        var handle: String
+        var email: String?
+        /// When the account was created.
+        var indexedAt: String
+        /// The invite code the account signed up with.
+        var invitedBy: ComAtprotoServer.InviteCodeView?
+        /// The codes created for the account.
+        var invites: [ComAtprotoServer.InviteCodeView]?
+        var invitesDisabled: Bool?
+        var emailConfirmedAt: String?
+        var deactivatedAt: String?
+    }
+
+    /// The views of `accounts`, in their order, with their invite codes and the code each signed up with.
+    func accountViews(_ accounts: [AccountRecord]) async throws -> [AccountView] {
+        let dids = accounts.map(\.did.rawValue)
+        async let invites = serviceDB.inviteCodes(forAccounts: dids)
+        async let invitedBy = serviceDB.invitedBy(dids: dids)
+        let (codes, inviters) = try await (invites, invitedBy)
+        return accounts.map { account in
+            AccountView(
+                did: account.did.rawValue, handle: account.handle?.rawValue ?? Handle.invalid.rawValue,
+                email: account.email, indexedAt: account.createdAt,
+                invitedBy: inviters[account.did.rawValue].map(ComAtprotoServer.InviteCodeView.init),
+                invites: (codes[account.did.rawValue] ?? []).map(ComAtprotoServer.InviteCodeView.init),
+                invitesDisabled: account.invitesDisabled, emailConfirmedAt: account.emailConfirmedAt,
+                deactivatedAt: account.deactivatedAt)
+        }
+    }
+}
+
+extension ComAtprotoServer.InviteCodeView {
+    /// The view of a stored code.
+    init(_ record: ServiceDB.InviteCodeRecord) {
+        self.init(
+            code: record.code, available: record.available, disabled: record.disabled, forAccount: record.forAccount,
+            createdBy: record.createdBy, createdAt: record.createdAt,
+            uses: record.uses.map { .init(usedBy: $0.usedBy, usedAt: $0.usedAt) })
+    }
+}

@@ -41,10 +41,8 @@ import Testing
                 #expect(reply.error == "InvalidRequest", "\(nsid)?\(query)")
                 #expect(reply.json["message"] as? String == expected, "\(nsid)?\(query): \(reply.text)")
             }
-            // Valid parameters still reach the handler; an unserved method is still not implemented.
+            // Valid parameters still reach the handler.
             #expect(try await xrpc.call("com.atproto.sync.listRepos", query: "limit=5").status == .ok)
-            let unserved = try await xrpc.call("com.atproto.repo.importRepo", json: [:])
-            #expect(unserved.status == .notImplemented)
         }
     }
 

@@ -1,3 +1,4 @@
+import CoreMetrics
 import ActorStore
 import AsyncHTTPClient
 import BlobStore
@@ -9,6 +10,7 @@ import Hummingbird
 import Identity
 import Logging
 import PLCServer
+import Prometheus
 import Sequencer
 import ServiceDB
 import ServiceLifecycle
@@ -68,6 +70,8 @@ package final class PDSServices: Sendable {
     /// Proxies the XRPC methods this server does not serve (to the AppView, the mod and report services, or the
     /// `atproto-proxy` header's service).
     package let pipethrough: Pipethrough
+    /// The metrics (`PDS_METRICS_*`); ``PDSMetrics/disabled`` when they are off.
+    package let metrics: PDSMetrics
     /// The HTTP client of the S3 blobstore, owned here and shut down when the service group stops.
     private let blobstoreHTTPClient: HTTPClient?
 
@@ -91,13 +95,17 @@ package final class PDSServices: Sendable {
     ///   - logger: the root logger.
     ///   - now: the wall clock.
     ///   - sequencerBeforeWrite: runs on the sequencer's writer before each batch (tests hold or break it there).
+    ///   - metrics: where metrics are recorded; by default a fresh registry when `PDS_METRICS_ENABLED`, else none.
     /// - Throws: `PDSConfigurationError` for missing secrets or blobstore outside dev mode, or storage errors.
     package init(
         configuration: PDSConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
-        sequencerBeforeWrite: (@Sendable () throws -> Void)? = nil
+        sequencerBeforeWrite: (@Sendable () throws -> Void)? = nil, metrics: PDSMetrics? = nil
     ) throws {
         self.configuration = configuration
         self.now = now
+        let metrics =
+            metrics ?? (configuration.metrics.enabled ? PDSMetrics(registry: PrometheusCollectorRegistry()) : .disabled)
+        self.metrics = metrics
         rateLimits =
             configuration.rateLimits.enabled
             ? RateLimits(
@@ -120,6 +128,10 @@ package final class PDSServices: Sendable {
             databaseURL: URL(fileURLWithPath: storage.sequencerDBLocation),
             backfillLimit: .milliseconds(storage.repoBackfillLimitMs))
         sequencerConfiguration.beforeWrite = sequencerBeforeWrite
+        if metrics.isEnabled {
+            let batchSize = metrics.sequencerBatchSize
+            sequencerConfiguration.afterBatch = { batchSize.record($0) }
+        }
         sequencerConfiguration.maxConcurrentBackfills = storage.maxConcurrentBackfills
         sequencer = try Sequencer(configuration: sequencerConfiguration, logger: logger)
         reconciler = RepoReconciler(actorStore: actorStore, sequencer: sequencer, serviceDB: serviceDB, logger: logger)
@@ -130,7 +142,7 @@ package final class PDSServices: Sendable {
         }
         crawlers = Crawlers(
             hostname: configuration.service.hostname, crawlers: configuration.service.crawlers, sequencer: sequencer,
-            logger: logger)
+            logger: logger, metrics: metrics)
         plcRotationKey = secrets.plcRotationKey
         tokens = SessionTokens(jwtSecret: secrets.jwtSecret, serviceDID: configuration.service.did)
 
@@ -182,7 +194,15 @@ package final class PDSServices: Sendable {
         blobTempCollector = BlobTempCollector(
             actorStore: actorStore, serviceDB: serviceDB, blobstore: blobstore, locks: blobLocks,
             gracePeriod: .milliseconds(configuration.blobs.tempGCGracePeriodMs),
-            interval: .milliseconds(max(configuration.blobs.tempGCIntervalMs, 1)), now: now, logger: logger)
+            interval: .milliseconds(max(configuration.blobs.tempGCIntervalMs, 1)), now: now, logger: logger,
+            metrics: metrics)
+    }
+
+    /// `GET /metrics`, over this server's state.
+    var metricsEndpoint: MetricsEndpoint {
+        MetricsEndpoint(
+            metrics: metrics, sources: MetricsSources(actorStore: actorStore, sequencer: sequencer),
+            token: configuration.metrics.token)
     }
 
     /// The blobstore factory, and the HTTP client it uses (S3 only).

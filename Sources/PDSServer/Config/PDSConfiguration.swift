@@ -31,6 +31,8 @@ package struct PDSConfiguration: Sendable {
     package var proxy: Proxy
     /// `importRepo` (`PDS_ACCEPTING_REPO_IMPORTS`, `PDS_MAX_REPO_IMPORT_SIZE`).
     package var repoImport: RepoImport
+    /// Prometheus metrics (`PDS_METRICS_*`, our extension).
+    package var metrics: Metrics
 
     /// Service settings.
     package struct Service: Sendable {
@@ -270,6 +272,7 @@ package struct PDSConfiguration: Sendable {
         self.rateLimits = Self.readRateLimits(reader: reader, devMode: devMode, problems: &problems)
         self.downstream = Self.readDownstream(reader: reader, problems: &problems)
         self.repoImport = Self.readRepoImport(reader: reader, uploadLimit: blobUploadLimit, problems: &problems)
+        self.metrics = Self.readMetrics(reader: reader, mainPort: port, problems: &problems)
         self.proxy = Self.readProxy(
             reader: reader, disableSSRFProtection: identity.disableSSRFProtection, problems: &problems)
 

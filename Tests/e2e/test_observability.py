@@ -7,8 +7,9 @@ import re
 
 import requests
 from atproto import Client, models
+from websockets.sync.client import connect
 
-from pds_e2e import bearer, free_port, invite, new_handle, start_server, stop_server
+from pds_e2e import bearer, free_port, invite, new_handle, start_server, stop_server, subscribe_repos_url
 
 TOKEN = "metrics-e2e-token-7f3a9c1b5d"
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (\S+)$')
@@ -79,6 +80,17 @@ def test_metrics_move_under_load_and_need_the_token_and_logs_are_json_without_se
         assert r.status_code == 200 and len(r.json()["records"]) == writes
         for i in range(3):
             requests.get(server.xrpc(f"io.example.made.up{i}"))
+
+        # A firehose subscriber from the start: counted while connected, caught up once it has read every event.
+        with connect(subscribe_repos_url(server, "?cursor=0"), max_size=None) as firehose:
+            firehose.recv(timeout=10)
+            during = scrape(metrics)
+            assert during["pds_firehose_subscribers"] == 1
+            assert "pds_firehose_subscriber_lag_max_events" in during
+            for _ in range(int(during["pds_sequencer_head_seq"]) - 1):
+                firehose.recv(timeout=10)
+            caught_up = scrape(metrics)
+            assert caught_up["pds_firehose_subscriber_lag_max_events"] == 0
 
         after = scrape(metrics)
         created = 'pds_http_requests_total{endpoint="com.atproto.repo.createRecord",status="2xx"}'

@@ -30,6 +30,12 @@ extension PDSCommand {
                 is emitted for any commit whose event was lost (a crash between the two). PDS_CRAWLERS \
                 (comma-separated relay URLs) are asked to crawl this host (PDS_HOSTNAME) after new events, at most \
                 once per 20 minutes.
+
+                Logs (our extension): one line per event on standard output, logfmt by default or JSON lines with \
+                LOG_FORMAT=json, at LOG_LEVEL (default info), each request's lines carrying its id (also in the \
+                x-request-id response header), secrets redacted. Metrics (our extension): PDS_METRICS_ENABLED=true \
+                serves Prometheus metrics at /metrics, on 127.0.0.1:PDS_METRICS_PORT instead of the main port when \
+                set, behind Authorization: Bearer PDS_METRICS_TOKEN when set.
                 """
         )
 

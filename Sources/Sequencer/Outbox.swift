@@ -89,8 +89,9 @@ package struct Outbox: Sendable {
         cursor: Int64?, backfillLimit: Duration? = nil, maxBuffer: Int = 500,
         onOverflow: (@Sendable () -> Void)? = nil, ticket: SubscriberTicket? = nil
     ) -> AsyncMapSequence<OutboxEvents, [UInt8]> {
-        events(cursor: cursor, backfillLimit: backfillLimit, maxBuffer: maxBuffer, onOverflow: onOverflow, ticket: ticket)
-            .map { $0.frameBytes }
+        events(
+            cursor: cursor, backfillLimit: backfillLimit, maxBuffer: maxBuffer, onOverflow: onOverflow, ticket: ticket
+        ).map { $0.frameBytes }
     }
 }
 

@@ -49,7 +49,8 @@ import Testing
 
             let created = #"pds_http_requests_total{endpoint="com.atproto.repo.createRecord",status="2xx"}"#
             #expect((after[created] ?? 0) - (before[created] ?? 0) == 5)
-            let latency = #"pds_http_request_duration_seconds_count{endpoint="com.atproto.repo.createRecord",status="2xx"}"#
+            let latency =
+                #"pds_http_request_duration_seconds_count{endpoint="com.atproto.repo.createRecord",status="2xx"}"#
             #expect((after[latency] ?? 0) - (before[latency] ?? 0) == 5)
             // Unknown method names share one label value.
             #expect(after[#"pds_http_requests_total{endpoint="unknown",status=""# + missingClass + #""}"#] == 1)
@@ -79,7 +80,10 @@ import Testing
 
     @Test func theTokenIsRequired() async throws {
         try await TestApplication.withAccount(Self.environment) { _, _, xrpc, _ in
-            for headers: HTTPFields in [[:], [.authorization: "Bearer wrong"], [.authorization: "Basic \(Self.token)"]] {
+            let attempts: [HTTPFields] = [
+                [:], [.authorization: "Bearer wrong"], [.authorization: "Basic \(Self.token)"],
+            ]
+            for headers in attempts {
                 try await xrpc.client.execute(uri: "/metrics", method: .get, headers: headers) { response in
                     #expect(response.status == .unauthorized)
                     #expect(!String(buffer: response.body).contains("pds_http_requests_total"))

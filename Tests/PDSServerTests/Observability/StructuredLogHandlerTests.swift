@@ -25,7 +25,8 @@ import Testing
     }
 
     static let jwt =
-        "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzY29wZSI6ImNvbS5hdHByb3RvLmFjY2VzcyIsInN1YiI6ImRpZDpwbGM6eCJ9.c2lnbmF0dXJl"
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9"
+        + ".eyJzY29wZSI6ImNvbS5hdHByb3RvLmFjY2VzcyIsInN1YiI6ImRpZDpwbGM6eCJ9.c2lnbmF0dXJl"
 
     @Test func jsonLinesCarryTheFieldsAndTheRequestID() async throws {
         let lines = Lines()

@@ -52,6 +52,7 @@ final class ActorHandleCache: Sendable {
         var opened = 0
         var closed = 0
         var evicted = 0
+        var hits = 0
     }
 
     private let state: Mutex<State>
@@ -141,6 +142,8 @@ final class ActorHandleCache: Sendable {
         var closed: Int
         /// Handles pushed out of the LRU by another actor's handle (closed, or retired while leased).
         var evicted: Int
+        /// Leases served by a handle already open or opening (cached, or retired and taken back).
+        var hits: Int = 0
     }
 
     /// The current counts.
@@ -149,7 +152,7 @@ final class ActorHandleCache: Sendable {
             Counts(
                 cached: $0.cached.count, retired: $0.retired.count, draining: $0.draining.count,
                 leases: $0.leases.values.reduce(0, +), opened: $0.opened, closed: $0.closed,
-                evicted: $0.evicted
+                evicted: $0.evicted, hits: $0.hits
             )
         }
     }
@@ -163,11 +166,13 @@ final class ActorHandleCache: Sendable {
         try state.withLock { state in
             guard !state.isClosed else { throw ActorStoreError.storeClosed }
             if let slot = state.cached.value(forKey: did) {
+                state.hits += 1
                 state.leases[ObjectIdentifier(slot), default: 0] += 1
                 return slot
             }
             let slot: Slot
             if let retired = state.retired.removeValue(forKey: did) {
+                state.hits += 1
                 slot = retired
             } else {
                 let previous = state.draining[did]

@@ -1,3 +1,4 @@
+import CoreMetrics
 import ActorStore
 import AsyncHTTPClient
 import BlobStore
@@ -10,6 +11,7 @@ import Identity
 import Logging
 import Mailer
 import PLCServer
+import Prometheus
 import Sequencer
 import ServiceDB
 import ServiceLifecycle
@@ -75,6 +77,8 @@ package final class PDSServices: Sendable {
     package let moderationMailer: ModerationMailer
     /// Password-reset emails, sent in the background.
     package let mailOutbox: MailOutbox
+    /// The metrics (`PDS_METRICS_*`); ``PDSMetrics/disabled`` when they are off.
+    package let metrics: PDSMetrics
     /// The HTTP client of the S3 blobstore, owned here and shut down when the service group stops.
     private let blobstoreHTTPClient: HTTPClient?
 
@@ -98,13 +102,17 @@ package final class PDSServices: Sendable {
     ///   - logger: the root logger.
     ///   - now: the wall clock.
     ///   - sequencerBeforeWrite: runs on the sequencer's writer before each batch (tests hold or break it there).
+    ///   - metrics: where metrics are recorded; by default a fresh registry when `PDS_METRICS_ENABLED`, else none.
     /// - Throws: `PDSConfigurationError` for missing secrets or blobstore outside dev mode, or storage errors.
     package init(
         configuration: PDSConfiguration, logger: Logger, now: @escaping @Sendable () -> Date = Date.init,
-        sequencerBeforeWrite: (@Sendable () throws -> Void)? = nil
+        sequencerBeforeWrite: (@Sendable () throws -> Void)? = nil, metrics: PDSMetrics? = nil
     ) throws {
         self.configuration = configuration
         self.now = now
+        let metrics =
+            metrics ?? (configuration.metrics.enabled ? PDSMetrics(registry: PrometheusCollectorRegistry()) : .disabled)
+        self.metrics = metrics
         rateLimits =
             configuration.rateLimits.enabled
             ? RateLimits(
@@ -129,6 +137,10 @@ package final class PDSServices: Sendable {
             databaseURL: URL(fileURLWithPath: storage.sequencerDBLocation),
             backfillLimit: .milliseconds(storage.repoBackfillLimitMs))
         sequencerConfiguration.beforeWrite = sequencerBeforeWrite
+        if metrics.isEnabled {
+            let batchSize = metrics.sequencerBatchSize
+            sequencerConfiguration.afterBatch = { batchSize.record($0) }
+        }
         sequencerConfiguration.maxConcurrentBackfills = storage.maxConcurrentBackfills
         sequencer = try Sequencer(configuration: sequencerConfiguration, logger: logger)
         reconciler = RepoReconciler(actorStore: actorStore, sequencer: sequencer, serviceDB: serviceDB, logger: logger)
@@ -139,7 +151,7 @@ package final class PDSServices: Sendable {
         }
         crawlers = Crawlers(
             hostname: configuration.service.hostname, crawlers: configuration.service.crawlers, sequencer: sequencer,
-            logger: logger)
+            logger: logger, metrics: metrics)
         plcRotationKey = secrets.plcRotationKey
         tokens = SessionTokens(jwtSecret: secrets.jwtSecret, serviceDID: configuration.service.did)
 
@@ -192,7 +204,15 @@ package final class PDSServices: Sendable {
         blobTempCollector = BlobTempCollector(
             actorStore: actorStore, serviceDB: serviceDB, blobstore: blobstore, locks: blobLocks,
             gracePeriod: .milliseconds(configuration.blobs.tempGCGracePeriodMs),
-            interval: .milliseconds(max(configuration.blobs.tempGCIntervalMs, 1)), now: now, logger: logger)
+            interval: .milliseconds(max(configuration.blobs.tempGCIntervalMs, 1)), now: now, logger: logger,
+            metrics: metrics)
+    }
+
+    /// `GET /metrics`, over this server's state.
+    var metricsEndpoint: MetricsEndpoint {
+        MetricsEndpoint(
+            metrics: metrics, sources: MetricsSources(actorStore: actorStore, sequencer: sequencer),
+            token: configuration.metrics.token)
     }
 
     /// The account and moderation mailers: SMTP when their URL is set, else the log.

@@ -10,6 +10,13 @@ import PLCServer
 ///   - services: the server's services.
 package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
     let router = Router(context: PDSRequestContext.self)
+    // First: every later middleware's and handler's log lines carry the request id, and every response its header.
+    router.add(middleware: RequestLogMiddleware())
+    let metrics = services.configuration.metrics
+    if services.metrics.isEnabled {
+        router.add(middleware: RequestMetricsMiddleware(metrics: services.metrics))
+        if metrics.port == nil { services.metricsEndpoint.register(on: router) }
+    }
     if let limits = services.rateLimits { router.add(middleware: RateLimitMiddleware(limits: limits)) }
     router.add(middleware: XRPCErrorMiddleware())
     BasicRoutes(configuration: services.configuration, serviceDB: services.serviceDB).register(on: router)
@@ -56,7 +63,7 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
         didDocument: { [services] in try await services.didDocument($0) },
         importer: RepoImporter(
             actorStore: services.actorStore, serviceDB: services.serviceDB, didDocuments: services.didDocuments),
-        repoImport: services.configuration.repoImport
+        repoImport: services.configuration.repoImport, blobBytesUploaded: services.metrics.blobBytesUploaded
     ).register(on: methods)
     comAtprotoSync(services).register(on: methods)
     ComAtprotoAdmin(
@@ -131,5 +138,9 @@ package func buildApplication(services: PDSServices, logger: Logger) async throw
         logger: logger
     )
     app.addServices(services.backgroundServices)
+    if services.metrics.isEnabled, let port = services.configuration.metrics.port {
+        app.addServices(services.metricsEndpoint.application(port: port, logger: logger))
+        logger.info("Serving metrics", metadata: ["metrics.address": "127.0.0.1:\(port)"])
+    }
     return app
 }

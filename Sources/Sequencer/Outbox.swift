@@ -67,14 +67,15 @@ package struct Outbox: Sendable {
     ///   - maxBuffer: the most live events held for the subscriber (`PDS_MAX_SUBSCRIPTION_BUFFER`, 500).
     ///   - onOverflow: called once, from the publishing thread, when the live buffer overflows (the stream then
     ///     throws ``SequencerError/consumerTooSlow`` when next asked); it must not block.
+    ///   - ticket: moved to each delivered seq (the subscriber's position for the lag metrics).
     package func events(
         cursor: Int64?, backfillLimit: Duration? = nil, maxBuffer: Int = 500,
-        onOverflow: (@Sendable () -> Void)? = nil
+        onOverflow: (@Sendable () -> Void)? = nil, ticket: SubscriberTicket? = nil
     ) -> OutboxEvents {
         OutboxEvents(
             sequencer: sequencer, cursor: cursor,
             backfillLimit: backfillLimit ?? sequencer.configuration.backfillLimit, maxBuffer: maxBuffer, now: now,
-            pageSize: pageSize, pageBytes: pageBytes, onOverflow: onOverflow)
+            pageSize: pageSize, pageBytes: pageBytes, onOverflow: onOverflow, ticket: ticket)
     }
 
     /// ``events(cursor:backfillLimit:maxBuffer:)`` as encoded frames: one binary WebSocket message each.
@@ -83,12 +84,14 @@ package struct Outbox: Sendable {
     ///   - backfillLimit: the backfill window.
     ///   - maxBuffer: the live buffer bound.
     ///   - onOverflow: called when the live buffer overflows.
+    ///   - ticket: moved to each delivered seq.
     package func frames(
         cursor: Int64?, backfillLimit: Duration? = nil, maxBuffer: Int = 500,
-        onOverflow: (@Sendable () -> Void)? = nil
+        onOverflow: (@Sendable () -> Void)? = nil, ticket: SubscriberTicket? = nil
     ) -> AsyncMapSequence<OutboxEvents, [UInt8]> {
-        events(cursor: cursor, backfillLimit: backfillLimit, maxBuffer: maxBuffer, onOverflow: onOverflow)
-            .map { $0.frameBytes }
+        events(
+            cursor: cursor, backfillLimit: backfillLimit, maxBuffer: maxBuffer, onOverflow: onOverflow, ticket: ticket
+        ).map { $0.frameBytes }
     }
 }
 
@@ -105,6 +108,7 @@ package struct OutboxEvents: AsyncSequence, Sendable {
     let pageSize: Int
     let pageBytes: Int
     let onOverflow: (@Sendable () -> Void)?
+    let ticket: SubscriberTicket?
 
     /// Starts the subscription; without a cursor, live events are buffered from here on.
     package func makeAsyncIterator() -> Iterator {
@@ -120,7 +124,9 @@ package struct OutboxEvents: AsyncSequence, Sendable {
         private let source: OutboxEvents
         private var phase: Phase = .start
         /// The highest seq delivered: nothing at or below it is delivered again.
-        private var delivered: Int64 = .min
+        private var delivered: Int64 = .min {
+            didSet { source.ticket?.delivered(delivered) }
+        }
         /// Where the next backfill page starts (at or above ``delivered``: skipped rows count as read).
         private var readThrough: Int64 = .min
         private var pending: [SequencedEvent] = []
@@ -137,6 +143,7 @@ package struct OutboxEvents: AsyncSequence, Sendable {
             if source.cursor == nil {
                 subscribe()
                 phase = .live
+                source.ticket?.delivered(source.sequencer.fanOut.lastPublished)
             }
         }
 

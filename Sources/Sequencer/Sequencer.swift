@@ -77,6 +77,9 @@ package final class Sequencer: Service, Sendable {
         /// Runs on the writer before each batch is written; a thrown error fails the batch (tests use it to hold or
         /// break the writer between an actor commit and its event's write).
         package var beforeWrite: (@Sendable () throws -> Void)?
+        /// Runs on the writer after each batch commits, with the number of appends it took (the group-commit batch
+        /// size, for metrics).
+        package var afterBatch: (@Sendable (Int) -> Void)?
         /// `PDS_MAX_CONCURRENT_BACKFILLS`: how many `subscribeRepos` subscribers backfill at once; the others wait
         /// in arrival order (see ``BackfillGate``).
         package var maxConcurrentBackfills: Int = Self.defaultMaxConcurrentBackfills
@@ -119,6 +122,8 @@ package final class Sequencer: Service, Sendable {
     let fanOut: LiveFanOut
     /// The permits for backfilling subscribers.
     package let backfillGate: BackfillGate
+    /// The `subscribeRepos` subscribers' positions (for the lag metrics).
+    package let subscribers = SubscriberRegistry()
     let logger: Logger
     /// Queued appends and their writer.
     let pipeline: SequencingPipeline
@@ -143,12 +148,14 @@ package final class Sequencer: Service, Sendable {
         backfillGate = BackfillGate(limit: max(1, configuration.maxConcurrentBackfills)) { FreedMemory.releaseSoon() }
         let pool = self.pool
         let now = configuration.now
-        let beforeWrite = configuration.beforeWrite
+        let (beforeWrite, afterBatch) = (configuration.beforeWrite, configuration.afterBatch)
         pipeline = SequencingPipeline(
             maxBatch: Self.maxBatch, retryDelays: configuration.retryDelays, logger: logger
         ) { entries in
             try beforeWrite?()
-            return try Self.insert(entries, pool: pool, fanOut: fanOut, now: now(), logger: logger)
+            let seqs = try Self.insert(entries, pool: pool, fanOut: fanOut, now: now(), logger: logger)
+            afterBatch?(entries.count)
+            return seqs
         }
     }
 
@@ -299,4 +306,7 @@ package final class Sequencer: Service, Sendable {
 
     /// The number of live subscribers (for metrics and tests).
     package var liveSubscriberCount: Int { fanOut.subscriberCount }
+
+    /// The highest seq published to live subscribers: the head of the firehose (for metrics).
+    package var headSeq: Int64 { fanOut.lastPublished }
 }

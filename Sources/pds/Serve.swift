@@ -1,8 +1,10 @@
 import ArgumentParser
+import CoreMetrics
 import Foundation
 import Hummingbird
 import Logging
 import PDSServer
+import Prometheus
 import SQLiteSupport
 import Sequencer
 
@@ -31,6 +33,12 @@ extension PDSCommand {
                 is emitted for any commit whose event was lost (a crash between the two). PDS_CRAWLERS \
                 (comma-separated relay URLs) are asked to crawl this host (PDS_HOSTNAME) after new events, at most \
                 once per 20 minutes.
+
+                Logs (our extension): one line per event on standard output, logfmt by default or JSON lines with \
+                LOG_FORMAT=json, at LOG_LEVEL (default info), each request's lines carrying its id (also in the \
+                x-request-id response header), secrets redacted. Metrics (our extension): PDS_METRICS_ENABLED=true \
+                serves Prometheus metrics at /metrics, on 127.0.0.1:PDS_METRICS_PORT instead of the main port when \
+                set, behind Authorization: Bearer PDS_METRICS_TOKEN when set.
                 """
         )
 
@@ -59,8 +67,10 @@ extension PDSCommand {
             if let port { environment["PDS_PORT"] = String(port) }
             if let dataDirectory { environment["PDS_DATA_DIRECTORY"] = dataDirectory }
 
+            let logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            Self.bootstrapLogging(format: .init(environment: environment["LOG_FORMAT"]), level: logLevel)
             var logger = Logger(label: "pds")
-            logger.logLevel = environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+            logger.logLevel = logLevel
 
             // Before the configuration: the connection cap's default is sized from the raised limit.
             FileDescriptorLimit.raise()
@@ -85,7 +95,8 @@ extension PDSCommand {
             }
             let services: PDSServices
             do {
-                services = try PDSServices(configuration: configuration, logger: logger)
+                services = try PDSServices(
+                    configuration: configuration, logger: logger, metrics: Self.bootstrapMetrics(configuration))
             } catch let error as PDSConfigurationError {
                 throw ValidationError(error.description)
             }
@@ -98,6 +109,27 @@ extension PDSCommand {
             let app = try await buildApplication(services: services, logger: logger)
             try await app.runService()
             withExtendedLifetime(lock) {}
+        }
+
+        /// Installs the structured log handler for every logger of the process (once, before any logger is made):
+        /// `LOG_FORMAT` (logfmt or json), `LOG_LEVEL`, and the request id of the request being handled.
+        static func bootstrapLogging(format: StructuredLogHandler.Format, level: Logger.Level) {
+            LoggingSystem.bootstrap(
+                { label, provider in
+                    var handler = StructuredLogHandler(label: label, format: format, metadataProvider: provider)
+                    handler.logLevel = level
+                    return handler
+                },
+                metadataProvider: RequestLogContext.metadataProvider)
+        }
+
+        /// The server's metrics when `PDS_METRICS_ENABLED`, also installed as the process's metrics backend (so
+        /// that libraries reporting through swift-metrics land in the same registry); `.disabled` otherwise.
+        static func bootstrapMetrics(_ configuration: PDSConfiguration) -> PDSMetrics {
+            guard configuration.metrics.enabled else { return .disabled }
+            let metrics = PDSMetrics(registry: PrometheusCollectorRegistry())
+            MetricsSystem.bootstrap(metrics.factory)
+            return metrics
         }
     }
 }

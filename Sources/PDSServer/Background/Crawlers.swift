@@ -1,3 +1,4 @@
+import CoreMetrics
 import ATCore
 import Identity
 import Logging
@@ -24,6 +25,7 @@ package final class Crawlers: Service, Sendable {
     let interval: Duration
     let fetcher: HTTPFetcher
     let logger: Logger
+    let metrics: PDSMetrics
     private let lastNotified = Mutex<ContinuousClock.Instant?>(nil)
     private let newestEvent = Atomic<Int64>(0)
     private let eventsBeforeStart = Atomic<Bool>(false)
@@ -36,10 +38,12 @@ package final class Crawlers: Service, Sendable {
     ///   - interval: the minimum time between two rounds of requests.
     ///   - timeout: the deadline of one request.
     ///   - logger: where failures go.
+    ///   - metrics: counts the requests (`pds_crawler_requests_total`).
     package init(
         hostname: String, crawlers: [String], sequencer: Sequencer, interval: Duration = Crawlers.notifyInterval,
-        timeout: Duration = .seconds(10), logger: Logger
+        timeout: Duration = .seconds(10), logger: Logger, metrics: PDSMetrics = .disabled
     ) {
+        self.metrics = metrics
         self.hostname = hostname
         self.crawlers = crawlers
         self.sequencer = sequencer
@@ -125,6 +129,7 @@ package final class Crawlers: Service, Sendable {
                     do {
                         let response = try await self.fetcher.post(url, json: body)
                         guard (200..<300).contains(response.status) else {
+                            self.metrics.crawlRequestsFailed.increment()
                             self.logger.warning(
                                 "Crawler refused requestCrawl",
                                 metadata: [
@@ -133,8 +138,10 @@ package final class Crawlers: Service, Sendable {
                                 ])
                             return
                         }
+                        self.metrics.crawlRequestsOK.increment()
                         self.logger.debug("Requested a crawl", metadata: ["crawler.url": "\(crawler)"])
                     } catch {
+                        self.metrics.crawlRequestsFailed.increment()
                         self.logger.warning(
                             "requestCrawl failed", metadata: ["crawler.url": "\(crawler)", "error": "\(error)"])
                     }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import ATCore
 import ActorStore
 import BlobStore
@@ -35,6 +36,7 @@ package final class BlobTempCollector: Service, Sendable {
     let interval: Duration
     let now: @Sendable () -> Date
     let logger: Logger
+    let metrics: PDSMetrics
 
     /// A collector.
     /// - Parameters:
@@ -46,10 +48,13 @@ package final class BlobTempCollector: Service, Sendable {
     ///   - interval: the time between sweeps.
     ///   - now: the wall clock.
     ///   - logger: where sweeps are reported.
+    ///   - metrics: counts sweeps and deletions (`pds_blob_gc_*`).
     package init(
         actorStore: ActorStore, serviceDB: ServiceDB, blobstore: BlobStoreFactory, locks: BlobLocks,
-        gracePeriod: Duration, interval: Duration, now: @escaping @Sendable () -> Date, logger: Logger
+        gracePeriod: Duration, interval: Duration, now: @escaping @Sendable () -> Date, logger: Logger,
+        metrics: PDSMetrics = .disabled
     ) {
+        self.metrics = metrics
         self.actorStore = actorStore
         self.serviceDB = serviceDB
         self.blobstore = blobstore
@@ -111,6 +116,8 @@ package final class BlobTempCollector: Service, Sendable {
                 }
             }
         }
+        metrics.blobGCSweeps.increment()
+        metrics.blobGCDeleted.increment(by: Int64(report.expiredUploads + report.orphanedUploads))
         return report
     }
 

@@ -33,6 +33,8 @@ package struct PDSConfiguration: Sendable {
     package var repoImport: RepoImport
     /// The account and moderation mailers (`PDS_EMAIL_*`, `PDS_MODERATION_EMAIL_*`).
     package var email: Email
+    /// Prometheus metrics (`PDS_METRICS_*`, our extension).
+    package var metrics: Metrics
 
     /// Service settings.
     package struct Service: Sendable {
@@ -272,6 +274,7 @@ package struct PDSConfiguration: Sendable {
         self.rateLimits = Self.readRateLimits(reader: reader, devMode: devMode, problems: &problems)
         self.downstream = Self.readDownstream(reader: reader, problems: &problems)
         self.repoImport = Self.readRepoImport(reader: reader, uploadLimit: blobUploadLimit, problems: &problems)
+        self.metrics = Self.readMetrics(reader: reader, mainPort: port, problems: &problems)
         self.proxy = Self.readProxy(
             reader: reader, disableSSRFProtection: identity.disableSSRFProtection, problems: &problems)
 

@@ -1,6 +1,7 @@
 import ATCore
 import ActorStore
 import BlobStore
+import CoreMetrics
 import Hummingbird
 import Logging
 
@@ -30,6 +31,7 @@ extension ComAtprotoRepo {
             throw XRPCError.blobTooLarge(limit: limit)
         }
         let row = try await blobs.track(upload, at: now())
+        blobBytesUploaded.increment(by: Int64(upload.size))
         let ref = BlobRef(ref: row.cid, mimeType: row.mimeType, size: Int64(row.size))
         return LexJSONResponse(value: .map(["blob": ref.lexValue]))
     }

@@ -1,5 +1,6 @@
 import ActorStore
 import ATCore
+import CoreMetrics
 import Hummingbird
 import ServiceDB
 import Identity
@@ -36,6 +37,8 @@ struct ComAtprotoRepo: Sendable {
     let importer: RepoImporter
     /// `PDS_ACCEPTING_REPO_IMPORTS` and `PDS_MAX_REPO_IMPORT_SIZE`.
     let repoImport: PDSConfiguration.RepoImport
+    /// Counts the bytes of accepted uploads (`pds_blob_uploaded_bytes_total`).
+    let blobBytesUploaded: Counter
 
     /// Registers this namespace's methods on the router.
     func register(on router: some RouterMethods<PDSRequestContext>) {

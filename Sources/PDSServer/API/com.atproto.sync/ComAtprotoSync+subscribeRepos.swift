@@ -116,7 +116,8 @@ extension ComAtprotoSync {
                     onOverflow: {
                         overflowed.yield()
                         overflowed.finish()
-                    })
+                    },
+                    ticket: sequencer.subscribers.register())
                 var iterator = frames.cancelOnGracefulShutdown().makeAsyncIterator()
                 while true {
                     let bytes: [UInt8]?

@@ -99,25 +99,6 @@ extension ServiceDB {
         }
     }
 
-    /// Changes an account's email (lower-cased), clearing its confirmation and every pending email token, as the
-    /// reference's `updateAccountEmail`.
-    /// - Throws: `.emailTaken` when another account has the address, `.accountNotFound`.
-    package func updateEmail(did: DID, email: String) async throws {
-        try await pool.hoppingWrite { db in
-            if let owner = try String.fetchOne(
-                db, sql: "SELECT did FROM account WHERE lower(email) = lower(?)", arguments: [email]),
-                owner != did.rawValue
-            {
-                throw ServiceDBError.emailTaken
-            }
-            try db.execute(
-                sql: "UPDATE account SET email = ?, emailConfirmedAt = NULL WHERE did = ?",
-                arguments: [email.lowercased(), did.rawValue])
-            if db.changesCount == 0 { throw ServiceDBError.accountNotFound }
-            try db.execute(sql: "DELETE FROM email_token WHERE did = ?", arguments: [did.rawValue])
-        }
-    }
-
     // MARK: - Helpers
 
     /// `?, ?, …` for an `IN` list.

@@ -80,7 +80,7 @@ extension ServiceDB {
     }
 
     /// Changes the email (stored lower-cased, unconfirmed) and deletes every email token of the account, after
-    /// checking the `update_email` token when one is given.
+    /// checking the `update_email` token when one is given (`admin.updateAccountEmail` gives none).
     /// - Throws: `.emailTokenInvalid`, `.emailTokenExpired`, `.emailTaken`, `.accountNotFound`.
     package func updateEmail(did: DID, email: String, token: String?, now: Date = Date()) async throws {
         try await pool.hoppingWrite { db in

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PDSServer
 
 extension PDSCommand.Account {
     /// `pds account info ACCOUNT`: one account in detail.

@@ -1,21 +1,10 @@
 import Foundation
+import PDSServer
 
 /// The server outputs the admin commands read (client-side mirrors of the lexicons' shapes).
 enum AdminModels {
-    /// `com.atproto.server.defs#inviteCode`.
-    struct InviteCode: Codable, Sendable {
-        struct Use: Codable, Sendable {
-            var usedBy: String
-            var usedAt: String
-        }
-        var code: String
-        var available: Int
-        var disabled: Bool
-        var forAccount: String
-        var createdBy: String
-        var createdAt: String
-        var uses: [Use]
-    }
+    /// `com.atproto.server.defs#inviteCode`, as the server encodes it.
+    typealias InviteCode = InviteCodeView
 
     /// `com.atproto.admin.defs#accountView`.
     struct AccountView: Codable, Sendable {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PDSServer
 
 extension PDSCommand.Invite {
     /// `pds invite list`: every invite code, paged through `com.atproto.admin.getInviteCodes`.

@@ -13,8 +13,8 @@ import Testing
     /// Every code of `getInviteCodes` with `sort`, `limit` at a time, following the cursor.
     static func allCodes(
         _ xrpc: XRPCTestClient, _ services: PDSServices, sort: String, limit: Int
-    ) async throws -> [ComAtprotoServer.InviteCodeView] {
-        var codes: [ComAtprotoServer.InviteCodeView] = []
+    ) async throws -> [InviteCodeView] {
+        var codes: [InviteCodeView] = []
         var cursor: String?
         repeat {
             var query = "sort=\(sort)&limit=\(limit)"

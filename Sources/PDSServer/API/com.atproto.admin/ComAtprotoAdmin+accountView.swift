@@ -15,9 +15,9 @@ extension ComAtprotoAdmin {
         /// When the account was created.
         var indexedAt: String
         /// The invite code the account signed up with.
-        var invitedBy: ComAtprotoServer.InviteCodeView?
+        var invitedBy: InviteCodeView?
         /// The codes created for the account.
-        var invites: [ComAtprotoServer.InviteCodeView]?
+        var invites: [InviteCodeView]?
         var invitesDisabled: Bool?
         var emailConfirmedAt: String?
         var deactivatedAt: String?
@@ -33,15 +33,15 @@ extension ComAtprotoAdmin {
             AccountView(
                 did: account.did.rawValue, handle: account.handle?.rawValue ?? Handle.invalid.rawValue,
                 email: account.email, indexedAt: account.createdAt,
-                invitedBy: inviters[account.did.rawValue].map(ComAtprotoServer.InviteCodeView.init),
-                invites: (codes[account.did.rawValue] ?? []).map(ComAtprotoServer.InviteCodeView.init),
+                invitedBy: inviters[account.did.rawValue].map(InviteCodeView.init),
+                invites: (codes[account.did.rawValue] ?? []).map(InviteCodeView.init),
                 invitesDisabled: account.invitesDisabled, emailConfirmedAt: account.emailConfirmedAt,
                 deactivatedAt: account.deactivatedAt)
         }
     }
 }
 
-extension ComAtprotoServer.InviteCodeView {
+extension InviteCodeView {
     /// The view of a stored code.
     init(_ record: ServiceDB.InviteCodeRecord) {
         self.init(

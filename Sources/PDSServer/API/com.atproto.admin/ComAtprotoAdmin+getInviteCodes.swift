@@ -7,7 +7,7 @@ extension ComAtprotoAdmin {
     /// Output of `com.atproto.admin.getInviteCodes`.
     struct GetInviteCodesOutput: ResponseEncodable, Decodable {
         var cursor: String?
-        var codes: [ComAtprotoServer.InviteCodeView]
+        var codes: [InviteCodeView]
     }
 
     /// `com.atproto.admin.getInviteCodes` (moderator): every invite code, newest first (`sort=recent`, the default)
@@ -30,7 +30,7 @@ extension ComAtprotoAdmin {
         let codes = try await serviceDB.listInviteCodes(order: order, after: after, limit: limit)
         return GetInviteCodesOutput(
             cursor: codes.last.map { Self.packInviteCursor($0, order: order) },
-            codes: codes.map(ComAtprotoServer.InviteCodeView.init))
+            codes: codes.map(InviteCodeView.init))
     }
 
     /// The cursor after `code`.

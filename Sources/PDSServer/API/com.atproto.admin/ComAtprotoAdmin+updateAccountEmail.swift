@@ -19,6 +19,6 @@ extension ComAtprotoAdmin {
         guard let account = try await serviceDB.account(atIdentifier: input.account) else {
             throw XRPCError.invalidRequest("Account does not exist: \(input.account)")
         }
-        try await serviceDB.updateEmail(did: account.did, email: input.email)
+        try await serviceDB.updateEmail(did: account.did, email: input.email, token: nil)
     }
 }

@@ -4,21 +4,6 @@ import Hummingbird
 import ServiceDB
 
 extension ComAtprotoServer {
-    /// `com.atproto.server.defs#inviteCode`.
-    struct InviteCodeView: Codable {
-        struct Use: Codable {
-            var usedBy: String
-            var usedAt: String
-        }
-        var code: String
-        var available: Int
-        var disabled: Bool
-        var forAccount: String
-        var createdBy: String
-        var createdAt: String
-        var uses: [Use]
-    }
-
     /// Output of `com.atproto.server.getAccountInviteCodes`.
     struct GetAccountInviteCodesOutput: ResponseEncodable {
         var codes: [InviteCodeView]

@@ -130,10 +130,7 @@ package func buildApplication(services: PDSServices, logger: Logger) async throw
             registry: services.connections),
         configuration: .init(
             address: .hostname("0.0.0.0", port: services.configuration.service.port),
-            serverName: "swift-pds",
-            // A burst of new connections waits in the kernel's queue rather than being refused or retried by the
-            // client after a SYN timeout (Hummingbird's default is 256; the kernel caps it at net.core.somaxconn).
-            backlog: 4096
+            serverName: "swift-pds"
         ),
         logger: logger
     )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PDSServer
 
 extension PDSCommand.Account {
     /// `pds account delete ACCOUNT`: `com.atproto.admin.deleteAccount`, after a confirmation.

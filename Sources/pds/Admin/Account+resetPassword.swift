@@ -1,4 +1,5 @@
 import ArgumentParser
+import PDSServer
 
 extension PDSCommand.Account {
     /// `pds account reset-password ACCOUNT`: as pdsadmin, a new random password set with

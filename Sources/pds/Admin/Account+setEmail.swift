@@ -1,4 +1,5 @@
 import ArgumentParser
+import PDSServer
 
 extension PDSCommand.Account {
     /// `pds account set-email ACCOUNT EMAIL`: `com.atproto.admin.updateAccountEmail`.

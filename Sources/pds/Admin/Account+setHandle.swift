@@ -1,4 +1,5 @@
 import ArgumentParser
+import PDSServer
 
 extension PDSCommand.Account {
     /// `pds account set-handle ACCOUNT HANDLE`: `com.atproto.admin.updateAccountHandle`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PDSServer
 
 extension PDSCommand.Account {
     /// `pds account takedown ACCOUNT`: as pdsadmin, `com.atproto.admin.updateSubjectStatus` with a takedown.

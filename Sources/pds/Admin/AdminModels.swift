@@ -6,18 +6,8 @@ enum AdminModels {
     /// `com.atproto.server.defs#inviteCode`, as the server encodes it.
     typealias InviteCode = InviteCodeView
 
-    /// `com.atproto.admin.defs#accountView`.
-    struct AccountView: Codable, Sendable {
-        var did: String
-        var handle: String
-        var email: String?
-        var indexedAt: String
-        var invitedBy: InviteCode?
-        var invites: [InviteCode]?
-        var invitesDisabled: Bool?
-        var emailConfirmedAt: String?
-        var deactivatedAt: String?
-    }
+    /// `com.atproto.admin.defs#accountView`, as the server encodes it.
+    typealias AccountView = PDSServer.AccountView
 
     /// `com.atproto.sync.listRepos`.
     struct ListRepos: Codable, Sendable {

@@ -31,7 +31,7 @@ import Testing
                 let reply = try await xrpc.admin("getAccountInfo", services, query: "did=\(alice.did)")
                 #expect(reply.status == .ok, "\(reply.text)")
                 #expect(reply.headers[.cacheControl] == "private")
-                let view = try reply.decode(ComAtprotoAdmin.AccountView.self)
+                let view = try reply.decode(AccountView.self)
                 #expect(view.did == alice.did && view.handle == "alice.test")
                 #expect(view.email == "alice.test@example.com")
                 #expect(view.emailConfirmedAt == nil && view.deactivatedAt == nil)
@@ -84,7 +84,7 @@ import Testing
                 ])
             #expect(takedown.status == .ok, "\(takedown.text)")
             let view = try await xrpc.admin("getAccountInfo", services, query: "did=\(dan.did)")
-                .decode(ComAtprotoAdmin.AccountView.self)
+                .decode(AccountView.self)
             #expect(view.deactivatedAt != nil)
         }
     }

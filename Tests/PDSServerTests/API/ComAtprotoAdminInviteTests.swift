@@ -113,7 +113,7 @@ import Testing
         try await TestApplication.withAccount(handle: "dora.test") { _, services, xrpc, dora in
             func invitesDisabled() async throws -> Bool? {
                 try await xrpc.admin("getAccountInfo", services, query: "did=\(dora.did)")
-                    .decode(ComAtprotoAdmin.AccountView.self).invitesDisabled
+                    .decode(AccountView.self).invitesDisabled
             }
             #expect(try await invitesDisabled() == false)
             let disable = try await xrpc.admin(

@@ -3,26 +3,6 @@ import Hummingbird
 import ServiceDB
 
 extension ComAtprotoAdmin {
-    /// `com.atproto.admin.defs#accountView`, as the reference's `formatAccountInfo` fills it for a PDS that manages
-    /// its own invites (no entryway): `invites`, `invitedBy` and `invitesDisabled` are always given.
-    ///
-    /// - Note: `relatedRecords`, `inviteNote` and `threatSignatures` are never set, as in the reference.
-    struct AccountView: ResponseEncodable, Decodable {
-        var did: String
-        /// The handle, or `handle.invalid` for an account without one.
-        var handle: String
-        var email: String?
-        /// When the account was created.
-        var indexedAt: String
-        /// The invite code the account signed up with.
-        var invitedBy: InviteCodeView?
-        /// The codes created for the account.
-        var invites: [InviteCodeView]?
-        var invitesDisabled: Bool?
-        var emailConfirmedAt: String?
-        var deactivatedAt: String?
-    }
-
     /// The views of `accounts`, in their order, with their invite codes and the code each signed up with.
     func accountViews(_ accounts: [AccountRecord]) async throws -> [AccountView] {
         let dids = accounts.map(\.did.rawValue)

@@ -209,3 +209,23 @@ def test_migrate_killed_after_the_blobs_continues_when_run_again(servers):
     assert summary["blobs"]["copied"] == 0 and summary["blobs"]["alreadyPresent"] == 20
     assert summary["identity"] == "updated" and summary["verified"]["records"] == 1000
     assert_moved(a, b, plc_url, account, records_before)
+
+
+def test_migrate_with_a_wrong_password_fails_in_one_line_and_changes_nothing(servers):
+    a, b, _, env_file = servers
+    handle = new_handle()
+    created = xrpc(a, "com.atproto.server.createAccount", json={
+        "handle": handle, "email": f"{handle}@example.com", "password": PASSWORD, "inviteCode": invite(a)})
+    did = created.json()["did"]
+    result = subprocess.run(
+        [str(binary()), "account", "migrate", "--env-file", str(env_file), "--from-handle", handle,
+         "--from-password", "not the password", "--from-url", a.url],
+        env={k: v for k, v in os.environ.items() if not k.startswith("PDS_")}, capture_output=True, text=True,
+        timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 1, result
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        f"error: com.atproto.server.createSession failed at {a.url}: AuthenticationRequired: "
+        "Invalid identifier or password (HTTP 401)")
+    assert xrpc(b, "com.atproto.server.createSession", json={"identifier": did, "password": PASSWORD}).status_code == 401
+    assert xrpc(a, "com.atproto.sync.getRepoStatus", params={"did": did}).json()["active"] is True

@@ -161,7 +161,8 @@ let package = Package(
         .executableTarget(
             name: "pds",
             dependencies: [
-                "ATCore", "Identity", "PDSServer", "PLCServer", "SQLiteSupport", "Sequencer", "ServiceDB",
+                "ATCore", "ATCrypto", "ATRepo", "Identity", "PDSServer", "PLCServer", "SQLiteSupport", "Sequencer",
+                "ServiceDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),

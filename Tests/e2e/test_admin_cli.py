@@ -117,7 +117,7 @@ def test_help_groups_the_commands():
         assert f"  {command}" in admin_section, out
     account_help = run("account", "--help").stdout
     for command in ["list", "info", "create", "delete", "takedown", "untakedown", "reset-password", "set-handle",
-                    "set-email"]:
+                    "set-email", "migrate"]:
         assert f"  {command}" in account_help, account_help
     invite_help = run("invite", "--help").stdout
     for command in ["create", "list", "disable"]:

@@ -13,7 +13,7 @@ extension PDSCommand {
                 """,
             subcommands: [
                 List.self, Info.self, Create.self, Delete.self, Takedown.self, Untakedown.self, ResetPassword.self,
-                SetHandle.self, SetEmail.self,
+                SetHandle.self, SetEmail.self, Migrate.self,
             ]
         )
     }

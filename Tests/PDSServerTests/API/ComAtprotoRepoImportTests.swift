@@ -1,4 +1,6 @@
 import ATCore
+import ATCrypto
+import ATRepo
 import ActorStore
 import Foundation
 import HTTPTypes
@@ -67,11 +69,13 @@ import Testing
 
     @Test func anotherAccountsRepoOrAnOversizedBodyIsRefused() async throws {
         try await TestApplication.withAccount(["PDS_MAX_REPO_IMPORT_SIZE": "4096"], handle: "joan.test") {
-            _, _, xrpc, jo in
+            _, services, xrpc, jo in
             let kim = try await xrpc.createAccount(handle: "kim.test")
             _ = try await xrpc.createRecord(kim, record: XRPCTestClient.post("kim's"))
             let kimsRepo = try await xrpc.call("com.atproto.sync.getRepo", query: "did=\(kim.did)").body
             _ = try await xrpc.call("com.atproto.server.deactivateAccount", token: jo.accessJwt, json: [:])
+            let before = try await Self.storedRepo(services, try DID(jo.did))
+            #expect(before.root != nil)
 
             let foreign = try await Self.importRepo(xrpc, jo, kimsRepo)
             #expect(foreign.status == .badRequest)
@@ -81,6 +85,49 @@ import Testing
             #expect(large.status == .contentTooLarge, "\(large.text)")
             let garbage = try await Self.importRepo(xrpc, jo, [1, 2, 3])
             #expect(garbage.status == .badRequest, "\(garbage.text)")
+            #expect(try await Self.storedRepo(services, try DID(jo.did)) == before)
+        }
+    }
+
+    /// The account's repo as the store holds it: its root and its records' URIs.
+    static func storedRepo(_ services: PDSServices, _ did: DID) async throws -> StoredRepo {
+        try await services.actorStore.read(did) {
+            StoredRepo(root: try $0.repo.root()?.cid.description, records: try $0.record.listAll().map(\.uri.rawValue).sorted())
+        }
+    }
+
+    /// What ``storedRepo(_:_:)`` reads.
+    struct StoredRepo: Equatable {
+        var root: String?
+        var records: [String]
+    }
+
+    @Test func aTruncatedCAROrOneSignedByAnotherKeyIsRefusedWithTheRepoUnchanged() async throws {
+        try await TestApplication.withAccount(handle: "lou.test") { _, services, xrpc, lou in
+            _ = try await xrpc.createRecord(lou, record: XRPCTestClient.post("kept"))
+            let snapshot = try await xrpc.call("com.atproto.sync.getRepo", query: "did=\(lou.did)").body
+            let deactivated = try await xrpc.call("com.atproto.server.deactivateAccount", token: lou.accessJwt, json: [:])
+            #expect(deactivated.status == .ok)
+            let did = try DID(lou.did)
+            let before = try await Self.storedRepo(services, did)
+            #expect(before.root != nil && before.records.count == 1)
+
+            // Cut in the middle of a block: the CAR ends early.
+            let truncated = try await Self.importRepo(xrpc, lou, Array(snapshot.prefix(snapshot.count - 20)))
+            #expect(truncated.status == .badRequest, "\(truncated.text)")
+            #expect(truncated.json["error"] as? String == "InvalidRequest")
+            #expect((truncated.json["message"] as? String)?.hasPrefix("Invalid repo: ") == true, "\(truncated.text)")
+            #expect(try await Self.storedRepo(services, did) == before)
+
+            // A well-formed repo of this DID, but signed by a key its DID document does not name.
+            let forged = try Repo.create(
+                storage: MemoryBlockstore(), did: did, keypair: Secp256k1Keypair(),
+                writes: [.create(try NSID("app.bsky.feed.post"), RecordKey(TID(timestampMicroseconds: 1_700_000_000_000_000, clockID: 1)), .map(["text": .string("forged")]))])
+            let wrongKey = try await Self.importRepo(xrpc, lou, try forged.exportCAR())
+            #expect(wrongKey.status == .badRequest, "\(wrongKey.text)")
+            #expect(wrongKey.json["error"] as? String == "InvalidRequest")
+            #expect((wrongKey.json["message"] as? String)?.contains("bad signature") == true, "\(wrongKey.text)")
+            #expect(try await Self.storedRepo(services, did) == before)
         }
     }
 }

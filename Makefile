@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PORT ?= 2583
 
-.PHONY: setup run build dist test test-swift test-e2e bench bench-http bench-proxy clean
+.PHONY: setup run build dist test test-swift test-e2e bench bench-http bench-proxy bench-plc clean
 
 setup:
 	./scripts/setup.sh
@@ -45,6 +45,10 @@ bench-http: build
 bench-proxy: build
 	./scripts/setup.sh --test
 	.venv/bin/python scripts/bench-proxy.py
+
+bench-plc: build
+	./scripts/setup.sh --test
+	.venv/bin/python scripts/bench-plc.py
 
 clean:
 	rm -rf .build .build-dist .venv dist

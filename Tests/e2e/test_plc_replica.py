@@ -278,33 +278,42 @@ def test_forged_upstream_operations_are_rejected_with_their_reason(tmp_path):
     dave, dave0 = genesis("dave.test")
     dave1 = plc_ops.update(keys, "dave2.test", plc_ops.cid_of(dave0), rotation)
     erin, erin0 = genesis("erin.test")
-    forged = {
-        "signed by a key that is not a rotation key": line(
-            alice, plc_ops.update([attacker], "mallory.test", plc_ops.cid_of(alice0), attacker)),
-        "cid that is not the operation's": line(bob, bob0, cid=plc_ops.cid_of(alice0)),
-        "tombstone of an unknown DID": line(
-            "did:plc:" + "z" * 24, plc_ops.tombstone(plc_ops.cid_of(alice0), rotation)),
-        "update after a tombstone": line(
-            carol, plc_ops.update(keys, "carol2.test", plc_ops.cid_of(carol_end), rotation)),
-        "genesis under another DID": line("did:plc:" + "y" * 24, erin0),
-        "not JSON": "{not json",
-        "recovery after 72 hours": line(
-            dave, plc_ops.update(keys, "dave3.test", plc_ops.cid_of(dave0), recovery), hours=73),
-    }
+    # (name of the forgery or None for a valid line, did, operation, cid override, hours added to createdAt)
+    script = [
+        (None, alice, alice0, None, 0),
+        ("signed by a key that is not a rotation key", alice,
+         plc_ops.update([attacker], "mallory.test", plc_ops.cid_of(alice0), attacker), None, 0),
+        (None, alice, alice1, None, 0),
+        ("cid that is not the operation's", bob, bob0, plc_ops.cid_of(alice0), 0),
+        ("tombstone of an unknown DID", "did:plc:" + "z" * 24, plc_ops.tombstone(plc_ops.cid_of(alice0), rotation),
+         None, 0),
+        (None, carol, carol0, None, 0),
+        (None, carol, carol_end, None, 0),
+        ("update after a tombstone", carol,
+         plc_ops.update(keys, "carol2.test", plc_ops.cid_of(carol_end), rotation), None, 0),
+        (None, dave, dave0, None, 0),
+        (None, dave, dave1, None, 0),
+        (None, erin, erin0, None, 0),
+        ("genesis under another DID", "did:plc:" + "y" * 24, erin0, None, 0),
+        ("not JSON", None, None, None, 0),
+        ("recovery after 72 hours", dave,
+         plc_ops.update(keys, "dave3.test", plc_ops.cid_of(dave0), recovery), None, 73),
+    ]
+    lines, forged = [], {}
+    for name, did, operation, cid, hours in script:
+        text = "{not json" if did is None else line(did, operation, cid=cid, hours=hours)
+        lines.append(text)
+        if name:
+            forged[name] = text
     reasons = {
         "signed by a key that is not a rotation key": "Invalid signature on op",
         "cid that is not the operation's": "is not the operation's CID",
         "tombstone of an unknown DID": "Invalid genesis operation",
         "update after a tombstone": "DID is tombstoned",
-        "genesis under another DID": "Genesis",
+        "genesis under another DID": "Hash of genesis operation does not match DID",
         "not JSON": "not a JSON object",
         "recovery after 72 hours": "72 hr recovery window",
     }
-    lines = [line(alice, alice0), forged["signed by a key that is not a rotation key"], line(alice, alice1),
-             forged["cid that is not the operation's"], forged["tombstone of an unknown DID"],
-             line(carol, carol0), line(carol, carol_end), forged["update after a tombstone"],
-             line(dave, dave0), line(dave, dave1), line(erin, erin0), forged["genesis under another DID"],
-             forged["not JSON"], forged["recovery after 72 hours"]]
     upstream = FakeUpstream(lines)
     replica = start_directory(tmp_path, "c", "--replicate", upstream.url, "--page-size", "3")
     try:

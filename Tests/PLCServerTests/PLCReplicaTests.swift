@@ -104,6 +104,8 @@ import Testing
             }
             // The stored lines are the upstream's, byte for byte, in export order.
             #expect(try await replicaStore.exportLines(offset: 0, limit: 100).map(\.line) == lines)
+            // The upstream's own operations are bundled as its `/export` lines.
+            #expect(try await upstream.store.exportLines(offset: 0, limit: 100).map(\.line) == lines)
         }
     }
 

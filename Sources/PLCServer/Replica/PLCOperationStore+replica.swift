@@ -125,9 +125,15 @@ extension PLCOperationStore {
                 let createdAt: String = row["createdAt"]
                 let did: String = row["did"]
                 if let line: String = row["line"] { return PLCBundleLine(line: line, did: did, createdAt: createdAt) }
-                let entry = try Self.entry(row)
-                return PLCBundleLine(
-                    line: entry.jsonValue.serializedString, did: did, createdAt: Datetime(entry.createdAt).rawValue)
+                // This directory's own `/export` line (`PLCLogEntry.jsonValue`: compact, members sorted), put
+                // together from the stored operation text, which is that operation's own serialisation.
+                let cid: String = row["cid"]
+                let operation: String = row["operation"]
+                let nullified: Bool = row["nullified"]
+                let line =
+                    #"{"cid":"\#(cid)","createdAt":"\#(createdAt)","did":"\#(did)","nullified":\#(nullified),"#
+                    + #""operation":\#(operation)}"#
+                return PLCBundleLine(line: line, did: did, createdAt: createdAt)
             }
         }
     }

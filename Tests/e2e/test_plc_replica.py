@@ -4,7 +4,7 @@ exactly as A does, survive a SIGKILL mid-ingest without skipping or duplicating,
 third replica follows a fake upstream that injects forged operations, each of which must be rejected with its reason.
 
 Scale: PLC_E2E_DIDS DIDs of four operations each (default 1,000 DIDs / 4,000 operations, so `make test` stays
-quick; the issue's 5,000 DIDs / 20,000 operations run with PLC_E2E_DIDS=5000, as scripts/bench-plc.sh does)."""
+quick; the issue's 5,000 DIDs / 20,000 operations run with PLC_E2E_DIDS=5000; scripts/bench-plc.py uses that size too)."""
 import json
 import os
 import sqlite3

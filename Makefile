@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PORT ?= 2583
 
-.PHONY: setup run build dist test test-swift test-e2e bench bench-http bench-proxy bench-import clean
+.PHONY: setup run build dist test test-swift test-e2e bench bench-http bench-proxy bench-import bench-plc clean
 
 setup:
 	./scripts/setup.sh
@@ -49,6 +49,10 @@ bench-proxy: build
 bench-import: build
 	./scripts/setup.sh --test
 	.venv/bin/python scripts/bench-import.py
+
+bench-plc: build
+	./scripts/setup.sh --test
+	.venv/bin/python scripts/bench-plc.py
 
 clean:
 	rm -rf .build .build-dist .venv dist

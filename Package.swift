@@ -34,6 +34,8 @@ let package = Package(
             pkgConfig: "libsecp256k1",
             providers: [.apt(["libsecp256k1-dev"])]
         ),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "PLCBundle", dependencies: ["ATCore", "CZstd"], swiftSettings: swiftSettings),
         .target(
             name: "ATCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
@@ -119,9 +121,12 @@ let package = Package(
         .target(
             name: "PLCServer",
             dependencies: [
-                "ATCore", "ATCrypto", "Identity", "SQLiteSupport",
+                "ATCore", "ATCrypto", "Identity", "SQLiteSupport", "PLCBundle",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -161,8 +166,8 @@ let package = Package(
         .executableTarget(
             name: "pds",
             dependencies: [
-                "ATCore", "ATCrypto", "ATRepo", "Identity", "PDSServer", "PLCServer", "SQLiteSupport", "Sequencer",
-                "ServiceDB",
+                "ATCore", "ATCrypto", "ATRepo", "Identity", "PDSServer", "PLCServer", "PLCBundle", "SQLiteSupport",
+                "Sequencer", "ServiceDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -172,6 +177,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -277,6 +284,14 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PLCServerTests",
+            dependencies: [
+                "PLCServer", "PLCBundle", "Identity", "ATCore", "ATCrypto", "TestFixtures",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

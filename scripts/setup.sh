@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing the PDS needs on a Debian machine, if it is missing:
-# the system libraries (libsqlite3, libssl, libsecp256k1) and, with --test, a Python venv
+# the system libraries (libsqlite3, libssl, libsecp256k1, libzstd) and, with --test, a Python venv
 # (.venv) holding the end-to-end test tools. Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libsqlite3-dev libssl-dev libsecp256k1-dev pkg-config)
+packages=(libsqlite3-dev libssl-dev libsecp256k1-dev libzstd-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -16,13 +16,19 @@ import Logging
 package final class EmbeddedPLCDirectory: PLCClient, Sendable {
     /// The operation log.
     package let store: PLCOperationStore
+    /// Why `POST /:did` is refused, when this directory is a read-only replica; `nil` accepts submissions.
+    package let readOnlyReason: String?
 
     /// Opens the directory's database.
     /// - Parameters:
     ///   - databasePath: the SQLite file, created if needed.
     ///   - now: the clock for `createdAt` and the 72-hour recovery window.
-    package init(databasePath: String, now: @escaping @Sendable () -> Date = { Date() }) throws {
+    ///   - readOnlyReason: set for a replica: submissions are refused with this message.
+    package init(databasePath: String, now: @escaping @Sendable () -> Date = { Date() }, readOnlyReason: String? = nil)
+        throws
+    {
         self.store = try PLCOperationStore(path: databasePath, now: now)
+        self.readOnlyReason = readOnlyReason
     }
 
     // MARK: - PLCClient (in-process)
@@ -90,7 +96,8 @@ package final class EmbeddedPLCDirectory: PLCClient, Sendable {
             }
         }
         router.post(":did") { request, context in
-            try await self.respond {
+            if let reason = self.readOnlyReason { throw PLCHTTPError(status: .methodNotAllowed, message: reason) }
+            return try await self.respond {
                 let did = try Self.did(context)
                 let body = try await request.body.collect(upTo: Self.maxBodySize)
                 let operation = try PLCOperation(jsonBytes: body.readableBytesView)
@@ -106,8 +113,13 @@ package final class EmbeddedPLCDirectory: PLCClient, Sendable {
     ///   - port: the port (0 picks a free one).
     ///   - logger: the server logger.
     /// - Returns: a Hummingbird application; run it with `runService()` or add it to a `ServiceGroup`.
-    package func makeApplication(host: String = "127.0.0.1", port: Int, logger: Logger) -> some ApplicationProtocol {
+    ///   - extraRoutes: adds more routes (a replica's status, bundles) to the same router.
+    package func makeApplication(
+        host: String = "127.0.0.1", port: Int, logger: Logger,
+        extraRoutes: (Router<BasicRequestContext>) -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         let router = Router()
+        extraRoutes(router)
         addRoutes(to: router)
         return Application(
             router: router, configuration: .init(address: .hostname(host, port: port), serverName: "swift-pds-plc"),

@@ -18,7 +18,7 @@ package final class PLCOperationStore: Sendable {
         case createdAfter(Date)
     }
 
-    private let pool: DatabasePool
+    let pool: DatabasePool
     private let now: @Sendable () -> Date
 
     /// Opens (creating if needed) the directory database.
@@ -44,6 +44,7 @@ package final class PLCOperationStore: Sendable {
                     CREATE INDEX operations_created_at ON operations (createdAt);
                     """)
         }
+        migrator.registerMigration("002-replica") { db in try Self.migrateReplica(db) }
         try migrator.migrate(pool)
         self.now = now
     }
@@ -61,10 +62,10 @@ package final class PLCOperationStore: Sendable {
         try PLCValidator.checkIncoming(operation)
         let cid = operation.cid
         let text = operation.jsonValue.serializedString
-        let acceptedAt = now()
         try await pool.write { db in
             let current = try Self.entries(db, did: did, includeNullified: false)
             if current.contains(where: { $0.cid == cid }) { return }
+            let acceptedAt = try self.nextCreatedAt(db)
             let acceptance = try PLCValidator.assureValidNext(
                 did: did, current: current, proposed: operation, now: acceptedAt)
             for nullified in acceptance.nullified {
@@ -76,6 +77,23 @@ package final class PLCOperationStore: Sendable {
                 sql: "INSERT INTO operations (did, cid, operation, nullified, createdAt) VALUES (?, ?, ?, 0, ?)",
                 arguments: [did.rawValue, cid.description, text, Datetime(acceptedAt).rawValue])
         }
+    }
+
+    /// The acceptance time of a new operation: the clock, but never at or before the latest `createdAt` in the
+    /// log, so `/export` (ordered by `createdAt`) never runs backwards and `after=<createdAt>` paging never skips an
+    /// operation. Called inside the write transaction, which serializes submissions.
+    ///
+    /// The stamps have millisecond precision; under a burst of more than 1,000 operations a second they run ahead of
+    /// the clock by a few milliseconds, and the clock catches up once the burst ends.
+    private func nextCreatedAt(_ db: Database) throws -> Date {
+        let clock = now()
+        guard let latestText = try String.fetchOne(db, sql: "SELECT MAX(createdAt) FROM operations"),
+            let latest = try? Datetime(latestText).date
+        else { return clock }
+        guard Datetime(clock).rawValue <= latestText else { return clock }
+        // One millisecond after the latest, placed mid-millisecond so truncation to milliseconds cannot undo it.
+        let latestMilliseconds = (latest.timeIntervalSince1970 * 1000).rounded()
+        return Date(timeIntervalSince1970: (latestMilliseconds + 1.5) / 1000)
     }
 
     // MARK: - Reading
@@ -135,11 +153,11 @@ package final class PLCOperationStore: Sendable {
                     db, sql: "SELECT * FROM operations WHERE seq > ? ORDER BY seq LIMIT ?", arguments: [seq, limit])
             case .createdAfter(let date)?:
                 rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM operations WHERE createdAt > ? ORDER BY createdAt, seq LIMIT ?",
+                    db, sql: "SELECT * FROM operations WHERE createdAt > ? ORDER BY createdAt, position, seq LIMIT ?",
                     arguments: [Datetime(date).rawValue, limit])
             case nil:
                 rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM operations ORDER BY createdAt, seq LIMIT ?", arguments: [limit])
+                    db, sql: "SELECT * FROM operations ORDER BY createdAt, position, seq LIMIT ?", arguments: [limit])
             }
             return try rows.map { row -> (seq: Int64, entry: PLCLogEntry) in
                 let seq: Int64 = row["seq"]
@@ -150,14 +168,14 @@ package final class PLCOperationStore: Sendable {
 
     // MARK: - Rows
 
-    private static func entries(_ db: Database, did: DID, includeNullified: Bool) throws -> [PLCLogEntry] {
+    static func entries(_ db: Database, did: DID, includeNullified: Bool) throws -> [PLCLogEntry] {
         let filter = includeNullified ? "" : " AND nullified = 0"
         return try Row.fetchAll(
             db, sql: "SELECT * FROM operations WHERE did = ?\(filter) ORDER BY seq", arguments: [did.rawValue]
         ).map(entry)
     }
 
-    private static func entry(_ row: Row) throws -> PLCLogEntry {
+    static func entry(_ row: Row) throws -> PLCLogEntry {
         let did: String = row["did"]
         let cid: String = row["cid"]
         let operation: String = row["operation"]

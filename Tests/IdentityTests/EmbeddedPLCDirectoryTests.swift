@@ -46,6 +46,8 @@ import Testing
             let directory = try EmbeddedPLCDirectory(databasePath: "\(dir)/plc.sqlite", now: clock.function)
             let (did, genesis) = try await directory.createDID(
                 state: PLCFixture.state(rotation: [recovery, rotation]), signer: rotation)
+            // A second later: with the clock frozen, the update would be stamped one millisecond after genesis.
+            clock.advance(by: 1)
             try await directory.updatePDSEndpoint(did, endpoint: "https://evil.test", signer: rotation)
             clock.advance(by: 72 * 3600 + 5)
             let late = try recovery.signedUpdate(prev: genesis.cid, PLCFixture.state(rotation: [recovery]))

@@ -19,7 +19,7 @@ extension ComAtprotoServer {
     func getSession(_ request: Request) async throws -> GetSessionOutput {
         var scopes = SessionTokens.Scope.standard
         scopes.insert(.signupQueued)
-        let caller = try await auth.access(request, scopes: scopes)
+        let caller = try await auth.access(request, scopes: scopes, oauth: .allowed)
         guard let account = caller.account else {
             throw XRPCError.invalidRequest("Could not find user info for account: \(caller.did)")
         }

@@ -1,6 +1,7 @@
 """A headless Chromium (the Debian `chromium` package) driven over the DevTools protocol with the `websockets`
 client: enough to open pages, fill and submit forms as a person would, read the page, and take screenshots."""
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -45,7 +46,8 @@ class Browser:
             elif (not line and self.process.poll() is not None) or time.monotonic() > deadline:
                 raise RuntimeError("chromium did not start")
         pages = [t for t in requests.get(f"http://127.0.0.1:{port}/json/list").json() if t["type"] == "page"]
-        self.ws = connect(pages[0]["webSocketDebuggerUrl"], max_size=64 * 1024 * 1024)
+        self.stack = contextlib.ExitStack()
+        self.ws = self.stack.enter_context(connect(pages[0]["webSocketDebuggerUrl"], max_size=64 * 1024 * 1024))
         self.ids = itertools.count(1)
         self.send("Page.enable")
         self.send("Runtime.enable")
@@ -67,14 +69,16 @@ class Browser:
         return result["result"].get("value")
 
     def navigate(self, url: str) -> None:
+        self.evaluate("window.__leaving = true")
         self.send("Page.navigate", url=url)
 
     def wait_for(self, expression: str, seconds: float = 20) -> None:
-        """Waits until `expression` is truthy in a loaded page."""
+        """Waits until `expression` is truthy in a loaded page that is not the one `click` left (when it was told to
+        expect a new one)."""
         deadline = time.monotonic() + seconds
         while True:
             try:
-                if self.evaluate(f"document.readyState === 'complete' && !!({expression})"):
+                if self.evaluate(f"!window.__leaving && document.readyState === 'complete' && !!({expression})"):
                     return
             except RuntimeError:
                 pass  # the page is between documents
@@ -97,7 +101,9 @@ class Browser:
         self.send("Input.insertText", text=text)
 
     def click(self, element_id: str) -> None:
-        """Clicks an element by dispatching a real mouse press and release at its centre."""
+        """Clicks an element by dispatching a real mouse press and release at its centre; the page is marked, so
+        that `wait_for` waits for the document the click leads to."""
+        self.evaluate("window.__leaving = true")
         box = self.evaluate(
             f"(() => {{ const e = document.getElementById({json.dumps(element_id)}); e.scrollIntoView();"
             " const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
@@ -116,7 +122,7 @@ class Browser:
 
     def close(self) -> None:
         try:
-            self.ws.close()
+            self.stack.close()
         finally:
             self.process.terminate()
             try:

@@ -71,7 +71,9 @@ class ClientHost:
 
         class Callback(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
-                owner.callbacks.append(dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query)))
+                url = urllib.parse.urlsplit(self.path)
+                if url.path == "/callback":  # not the browser's /favicon.ico
+                    owner.callbacks.append(dict(urllib.parse.parse_qsl(url.query)))
                 body = b"<!doctype html><title>Signed in</title><p id=done>Back in the app</p>"
                 self.send_response(200)
                 self.send_header("content-type", "text/html")
@@ -164,13 +166,13 @@ def base(pds) -> str:
     return f"http://localhost:{pds.port}"
 
 
-def push(pds, client: ClientHost, dpop: DPoP, scope: str = SCOPE) -> tuple[str, str, str]:
+def push(pds, client: ClientHost, dpop: DPoP, scope: str = SCOPE, **extra) -> tuple[str, str, str]:
     """PAR: the request_uri, the PKCE verifier and the state."""
     verifier, challenge = pkce()
     state = secrets.token_urlsafe(8)
     r = dpop.request("POST", f"{base(pds)}/oauth/par", data={
         "client_id": client.client_id, "response_type": "code", "redirect_uri": client.redirect_uri,
-        "scope": scope, "state": state, "code_challenge": challenge, "code_challenge_method": "S256",
+        "scope": scope, "state": state, "code_challenge": challenge, "code_challenge_method": "S256", **extra,
     })
     assert r.status_code == 201, r.text
     return r.json()["request_uri"], verifier, state
@@ -386,7 +388,8 @@ def test_wrong_pkce_and_revoke_with_es256k(setup):
     pds, client, browser = setup
     account = create_account(pds)
     dpop = DPoP("secp256k1")
-    request_uri, verifier, _ = push(pds, client, dpop)
+    # The browser is signed in to another account by now: prompt=login asks for this one's password.
+    request_uri, verifier, _ = push(pds, client, dpop, prompt="login")
     callback = authorize_in_browser(pds, client, browser, request_uri, account["handle"])
     wrong = exchange(pds, client, dpop, callback["code"], verifier[:-2] + "xy")
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant", wrong.text

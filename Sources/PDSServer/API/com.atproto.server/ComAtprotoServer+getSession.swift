@@ -25,9 +25,11 @@ extension ComAtprotoServer {
         }
         let didDoc =
             identity.enableDIDDocWithSession ? try? await didDocuments.document(account.did) : nil
+        // An OAuth token sees the email only with `account:email` (or `transition:email`), as the reference.
+        let email = caller.permissions.map { $0.allowsAccount(.email, .read) } ?? true ? account.email : nil
         return GetSessionOutput(
-            handle: (account.handle ?? Handle.invalid).rawValue, did: account.did.rawValue, email: account.email,
-            emailConfirmed: account.email == nil ? nil : account.emailConfirmedAt != nil, didDoc: didDoc,
+            handle: (account.handle ?? Handle.invalid).rawValue, did: account.did.rawValue, email: email,
+            emailConfirmed: email == nil ? nil : account.emailConfirmedAt != nil, didDoc: didDoc,
             active: account.status == .active, status: account.status == .active ? nil : account.status.rawValue)
     }
 }

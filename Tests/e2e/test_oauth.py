@@ -328,6 +328,10 @@ def test_full_flow(setup):
     delete = dpop.request("POST", f"{base(pds)}/xrpc/com.atproto.repo.deleteRecord", access_token=access,
                           json={"repo": did, "collection": "app.bsky.feed.post", "rkey": rkey})
     assert delete.status_code == 403, delete.text
+    # Uploads need a blob: permission.
+    blob = dpop.request("POST", f"{base(pds)}/xrpc/com.atproto.repo.uploadBlob", access_token=access,
+                        data=b"\x89PNG\r\n\x1a\n", headers={"Content-Type": "image/png"})
+    assert blob.status_code == 403 and "blob:image/png" in blob.json()["message"], blob.text
     # Methods OAuth may never call.
     r = dpop.request("POST", f"{base(pds)}/xrpc/com.atproto.server.createAppPassword", access_token=access,
                      json={"name": "x"})
@@ -426,3 +430,34 @@ def test_deny(setup):
     browser.navigate(f"{base(pds)}/oauth/authorize?{query}")
     browser.wait_for("document.querySelector('h1')")
     assert "cannot continue" in browser.text()
+
+
+def test_account_page_signs_an_app_out(setup):
+    pds, client, browser = setup
+    dpop = DPoP()
+    request_uri, verifier, _ = push(pds, client, dpop)
+    # Signed in by an earlier test (or asked to sign in now).
+    account = create_account(pds)
+    query = urllib.parse.urlencode({"client_id": client.client_id, "request_uri": request_uri})
+    browser.navigate(f"{base(pds)}/oauth/authorize?{query}")
+    browser.wait_for("document.getElementById('allow') || document.getElementById('password')")
+    if browser.evaluate("!!document.getElementById('password')"):
+        browser.type_into("identifier", account["handle"])
+        browser.type_into("password", PASSWORD)
+        browser.click("sign-in")
+        browser.wait_for("document.getElementById('allow')")
+    browser.click("allow")
+    browser.wait_for("document.getElementById('done')")
+    access = exchange(pds, client, dpop, client.callbacks[-1]["code"], verifier).json()["access_token"]
+    url = f"{base(pds)}/xrpc/com.atproto.server.getSession"
+    assert dpop.request("GET", url, access_token=access).status_code == 200
+
+    browser.navigate(f"{base(pds)}/account")
+    browser.wait_for("document.querySelector('button[id^=sign-out-app-]')")
+    buttons = browser.evaluate("[...document.querySelectorAll('button[id^=sign-out-app-]')].map(b => b.id)")
+    # The newest session is listed first.
+    browser.click(buttons[0])
+    browser.wait_for("document.querySelector('.notice')")
+    assert "The app was signed out." in browser.text()
+    refused = dpop.request("GET", url, access_token=access)
+    assert refused.status_code == 401, refused.text

@@ -118,7 +118,7 @@ enum OAuthPages {
                 <form method="post" action="/account/revoke">
                 <input type="hidden" name="csrf_token" value="\(escape(csrf))">
                 <input type="hidden" name="session" value="\(session.id)">
-                <button type="submit" class="secondary" aria-label="Sign \(escape(session.client)) out">Sign out this app</button>
+                <button type="submit" class="secondary" id="sign-out-app-\(session.id)" aria-label="Sign \(escape(session.client)) out">Sign out this app</button>
                 </form>
                 </li>
                 """

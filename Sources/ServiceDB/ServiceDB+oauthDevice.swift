@@ -15,7 +15,9 @@ extension ServiceDB {
     }
 
     /// Stores a new device.
-    package func insertOAuthDevice(id: String, sessionId: String, userAgent: String?, ipAddress: String, now: Date = Date())
+    package func insertOAuthDevice(
+        id: String, sessionId: String, userAgent: String?, ipAddress: String, now: Date = Date()
+    )
         async throws
     {
         try await pool.hoppingWrite { db in

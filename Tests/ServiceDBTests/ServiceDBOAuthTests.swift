@@ -2,8 +2,8 @@ import ATCore
 import Foundation
 import GRDB
 import ServiceDB
-import Testing
 import TestFixtures
+import Testing
 
 /// The OAuth tables as the reference writes them: rows it wrote are read here, and the session rules hold.
 @Suite struct ServiceDBOAuthTests {
@@ -28,7 +28,8 @@ import TestFixtures
             try await db.createAccount(account, refreshToken: nil)
             let queue = try DatabaseQueue(path: url.path)
             try await queue.write {
-                try $0.execute(sql: Self.referenceRow.replacingOccurrences(of: "'DID'", with: "'\(account.did.rawValue)'"))
+                try $0.execute(
+                    sql: Self.referenceRow.replacingOccurrences(of: "'DID'", with: "'\(account.did.rawValue)'"))
             }
 
             let found = try #require(try await db.oauthToken(tokenId: "tok-00112233445566778899aabbccddeeff"))
@@ -38,9 +39,10 @@ import TestFixtures
                 Issue.record("the reference's refresh token was not found")
                 return
             }
-            #expect(try await db.rotateOAuthToken(
-                id: current.id, previousRefreshToken: "ref-1", newTokenId: "tok-2", newRefreshToken: "ref-2",
-                expiresAt: Date(timeIntervalSinceNow: 3600)))
+            #expect(
+                try await db.rotateOAuthToken(
+                    id: current.id, previousRefreshToken: "ref-1", newTokenId: "tok-2", newRefreshToken: "ref-2",
+                    expiresAt: Date(timeIntervalSinceNow: 3600)))
             // A second rotation from the same token loses (a concurrent refresh), and replaying it revokes.
             let lost = try await db.rotateOAuthToken(
                 id: current.id, previousRefreshToken: "ref-1", newTokenId: "tok-3", newRefreshToken: "ref-3",
@@ -57,7 +59,8 @@ import TestFixtures
             let account = try base.newAccount(1)
             try await db.createAccount(account, refreshToken: nil)
             let token = ServiceDB.NewOAuthToken(
-                did: account.did.rawValue, tokenId: "tok-a", refreshToken: "ref-a", expiresAt: Date(timeIntervalSinceNow: 60),
+                did: account.did.rawValue, tokenId: "tok-a", refreshToken: "ref-a",
+                expiresAt: Date(timeIntervalSinceNow: 60),
                 clientId: "http://localhost", clientAuth: #"{"method":"none"}"#, deviceId: nil, parameters: "{}",
                 code: "cod-a", scope: "atproto")
             try await db.insertOAuthToken(token)

@@ -461,3 +461,20 @@ def test_account_page_signs_an_app_out(setup):
     assert "The app was signed out." in browser.text()
     refused = dpop.request("GET", url, access_token=access)
     assert refused.status_code == 401, refused.text
+
+
+def test_sign_in_attempts_are_rate_limited(setup):
+    """The sign-in form counts against createSession's limit (30 per 5 minutes per identifier and IP; rate limits
+    are on in dev mode), so it is no cheaper a way to guess passwords."""
+    pds, client, _ = setup
+    request_uri, _, _ = push(pds, client, DPoP())
+    browser = requests.Session()
+    page = browser.get(f"{base(pds)}/oauth/authorize", params={"client_id": client.client_id,
+                                                                "request_uri": request_uri})
+    assert page.status_code == 200
+    csrf = browser.cookies["csrf-token"]
+    form = {"request_uri": request_uri, "client_id": client.client_id, "csrf_token": csrf,
+            "identifier": f"target{uuid.uuid4().hex[:6]}.test", "password": "guess"}
+    statuses = [browser.post(f"{base(pds)}/oauth/authorize/sign-in", data=form).status_code for _ in range(31)]
+    assert statuses[:30] == [401] * 30
+    assert statuses[30] == 429

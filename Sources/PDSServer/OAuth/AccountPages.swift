@@ -12,6 +12,8 @@ struct AccountPages: Sendable {
     let browsers: BrowserSessions
     let serviceDB: ServiceDB
     let serviceName: String
+    /// Password attempts, counted as `createSession`'s.
+    let limiter: SignInLimiter
 
     func register(on router: Router<some RequestContext & RemoteAddressRequestContext>) {
         router.get("/account") { request, context in
@@ -71,7 +73,14 @@ struct AccountPages: Sendable {
         guard let browser = try await browsers.submittingBrowser(request, form: fields) else {
             return OAuthHTTP.redirect("/account")
         }
-        switch try await provider.signIn(identifier: fields["identifier"] ?? "", password: fields["password"] ?? "") {
+        let identifier = fields["identifier"] ?? ""
+        guard limiter.allows(request, peer: peer, identifier: identifier) else {
+            return OAuthHTTP.html(
+                OAuthPages.accountSignIn(
+                    serviceName: serviceName, csrf: browser.csrf, error: "Too many sign-in attempts. Try again later."),
+                status: .tooManyRequests)
+        }
+        switch try await provider.signIn(identifier: identifier, password: fields["password"] ?? "") {
         case .success(let account):
             try await provider.recordSignIn(did: account.did, deviceID: browser.deviceID)
             return OAuthHTTP.redirect("/account")

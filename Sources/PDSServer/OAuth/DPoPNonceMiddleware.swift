@@ -29,23 +29,3 @@ struct DPoPNonceMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 }
-
-/// Registers the authorization server: its middleware, endpoints, authorization pages and account pages.
-enum OAuthServer {
-    /// - Parameters:
-    ///   - router: the HTTP router.
-    ///   - services: the server's services (the OAuth provider, DPoP verifier, account database, configuration).
-    static func register(on router: Router<PDSRequestContext>, services: PDSServices) {
-        let publicURL = services.configuration.service.publicURL
-        let browsers = BrowserSessions(serviceDB: services.serviceDB, publicURL: publicURL, now: services.now)
-        OAuthRoutes(provider: services.oauthProvider, dpop: services.dpop, publicURL: publicURL).register(on: router)
-        OAuthAuthorizePages(
-            provider: services.oauthProvider, browsers: browsers, serviceDB: services.serviceDB,
-            serviceName: services.configuration.service.name
-        ).register(on: router)
-        AccountPages(
-            provider: services.oauthProvider, browsers: browsers, serviceDB: services.serviceDB,
-            serviceName: services.configuration.service.name
-        ).register(on: router)
-    }
-}

@@ -83,7 +83,9 @@ package struct DPoPVerifier: Sendable {
         guard age <= Self.maxAge + Self.clockTolerance, age >= -Self.clockTolerance else {
             throw .invalidDPoPProof("DPoP proof \"iat\" is outside the accepted window")
         }
-        guard let jti = claims.jti, !jti.isEmpty, jti.utf8.count <= 256 else { throw .invalidDPoPProof("DPoP \"jti\" missing") }
+        guard let jti = claims.jti, !jti.isEmpty, jti.utf8.count <= 256 else {
+            throw .invalidDPoPProof("DPoP \"jti\" missing")
+        }
         guard claims.htm == method else { throw .invalidDPoPProof("DPoP \"htm\" mismatch") }
         guard let htu = claims.htu, let claimed = Self.normalizedHTU(htu) else {
             throw .invalidDPoPProof("DPoP \"htu\" is not a valid URL")

@@ -50,7 +50,8 @@ package struct OAuthAccessToken: Sendable, Equatable, Codable {
             guard header.alg == "HS256", header.typ == type,
                 HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: signingInput, using: secret)
             else { throw OAuthError.invalidToken("Invalid token") }
-            return try JSONDecoder().decode(OAuthAccessToken.self, from: Data(try Base64.decodeURL(parts[1], strict: true)))
+            return try JSONDecoder().decode(
+                OAuthAccessToken.self, from: Data(try Base64.decodeURL(parts[1], strict: true)))
         } catch let error as OAuthError {
             throw error
         } catch {

@@ -13,13 +13,15 @@ struct OAuthAuthorizePages: Sendable {
     let serviceDB: ServiceDB
     /// The name the pages show (`PDS_SERVICE_NAME`).
     let serviceName: String
+    /// Password attempts, counted as `createSession`'s.
+    let limiter: SignInLimiter
 
     func register(on router: Router<some RequestContext & RemoteAddressRequestContext>) {
         router.get("/oauth/authorize") { request, context in
             await page(context.logger) { try await authorize(request, peer: context.remoteAddress?.ipAddress) }
         }
         router.post("/oauth/authorize/sign-in") { request, context in
-            await page(context.logger) { try await signIn(request) }
+            await page(context.logger) { try await signIn(request, peer: context.remoteAddress?.ipAddress) }
         }
         router.post("/oauth/authorize/consent") { request, context in
             await page(context.logger) { try await consent(request) }
@@ -51,7 +53,8 @@ struct OAuthAuthorizePages: Sendable {
         let browser = try await browsers.browser(request, peer: peer)
         let form = OAuthPages.FormContext(requestURI: requestURI, clientID: pending.record.clientId, csrf: browser.csrf)
         if pending.parameters.prompt != "login",
-            let account = try await provider.signedInAccount(deviceID: browser.deviceID, hint: pending.parameters.login_hint)
+            let account = try await provider.signedInAccount(
+                deviceID: browser.deviceID, hint: pending.parameters.login_hint)
         {
             return OAuthHTTP.html(consentPage(pending, form: form, account: account), cookies: browser.cookies)
         }
@@ -61,13 +64,19 @@ struct OAuthAuthorizePages: Sendable {
         return OAuthHTTP.html(page, cookies: browser.cookies)
     }
 
-    func signIn(_ request: Request) async throws -> Response {
+    func signIn(_ request: Request, peer: String?) async throws -> Response {
         let fields = try await OAuthHTTP.form(request)
         guard let browser = try await browsers.submittingBrowser(request, form: fields) else { return forbidden() }
         let requestURI = fields["request_uri"] ?? ""
         let pending = try await provider.pendingRequest(requestURI: requestURI, clientID: fields["client_id"])
         let form = OAuthPages.FormContext(requestURI: requestURI, clientID: pending.record.clientId, csrf: browser.csrf)
         let identifier = fields["identifier"] ?? ""
+        guard limiter.allows(request, peer: peer, identifier: identifier) else {
+            let page = OAuthPages.signIn(
+                serviceName: serviceName, client: .init(pending.client), form: form, identifier: identifier,
+                error: "Too many sign-in attempts. Try again later.")
+            return OAuthHTTP.html(page, status: .tooManyRequests)
+        }
         switch try await provider.signIn(identifier: identifier, password: fields["password"] ?? "") {
         case .success(let account):
             try await provider.recordSignIn(did: account.did, deviceID: browser.deviceID)

@@ -40,7 +40,8 @@ package struct OAuthClientMetadata: Codable, Sendable, Equatable {
 
     /// Whether `clientID` is a loopback client id.
     package static func isLoopback(_ clientID: String) -> Bool {
-        clientID == "http://localhost" || clientID.hasPrefix("http://localhost?") || clientID.hasPrefix("http://localhost/")
+        clientID == "http://localhost" || clientID.hasPrefix("http://localhost?")
+            || clientID.hasPrefix("http://localhost/")
     }
 
     /// Checks the document against the atproto client rules.
@@ -72,14 +73,16 @@ package struct OAuthClientMetadata: Codable, Sendable, Equatable {
         }
         let native = application_type == "native"
         for uri in redirect_uris {
-            guard let url = URLComponents(string: uri), let scheme = url.scheme?.lowercased(), url.fragment == nil else {
+            guard let url = URLComponents(string: uri), let scheme = url.scheme?.lowercased(), url.fragment == nil
+            else {
                 throw .invalidClientMetadata("invalid redirect_uri \(uri)")
             }
             switch scheme {
             case "https": guard url.host?.isEmpty == false else { throw .invalidClientMetadata("invalid redirect_uri") }
             case "http":
                 guard url.host == "127.0.0.1" || url.host == "[::1]" || url.host == "::1" else {
-                    throw .invalidClientMetadata("http redirect_uris must use a loopback IP address (127.0.0.1 or [::1])")
+                    throw .invalidClientMetadata(
+                        "http redirect_uris must use a loopback IP address (127.0.0.1 or [::1])")
                 }
             default:
                 // Private-use schemes (native apps) must be the reverse of the client_id's domain.

@@ -58,7 +58,8 @@ package struct OAuthError: Error, HTTPResponseError, Sendable, Equatable {
 
     /// The `WWW-Authenticate` value for a DPoP challenge.
     package var challenge: String {
-        let escaped = description.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        let escaped = description.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+            of: "\"", with: "\\\"")
         return #"DPoP error="\#(code)", error_description="\#(escaped)", algs="ES256 ES256K""#
     }
 

@@ -25,7 +25,11 @@ enum OAuthHTTP {
             }
             var out: [String: String] = [:]
             for (key, value) in object {
-                if let string = value as? String { out[key] = string } else { throw .invalidRequest("Parameter \(key) must be a string") }
+                if let string = value as? String {
+                    out[key] = string
+                } else {
+                    throw .invalidRequest("Parameter \(key) must be a string")
+                }
             }
             return out
         }
@@ -41,7 +45,9 @@ enum OAuthHTTP {
         for pair in text.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard let key = decode(parts[0]) else { throw .invalidRequest("Malformed form body") }
-            guard let value = parts.count == 2 ? decode(parts[1]) : "" else { throw .invalidRequest("Malformed form body") }
+            guard let value = parts.count == 2 ? decode(parts[1]) : "" else {
+                throw .invalidRequest("Malformed form body")
+            }
             guard out[key] == nil else { throw .invalidRequest("Parameter \(key) is repeated") }
             if !value.isEmpty { out[key] = value }
         }

@@ -104,7 +104,8 @@ enum OAuthPages {
     }
 
     static func account(
-        serviceName: String, handle: String, csrf: String, sessions: [SessionView], devices: [DeviceView], notice: String?
+        serviceName: String, handle: String, csrf: String, sessions: [SessionView], devices: [DeviceView],
+        notice: String?
     ) -> String {
         let sessionItems =
             sessions.isEmpty
@@ -189,17 +190,14 @@ enum OAuthPages {
     /// A short name for a browser from its user agent.
     static func browserName(_ userAgent: String) -> String {
         let ua = userAgent.lowercased()
-        let browser =
-            ua.contains("firefox") ? "Firefox"
-            : ua.contains("edg/") ? "Edge"
-            : ua.contains("chrome") || ua.contains("chromium") ? "Chrome"
-            : ua.contains("safari") ? "Safari" : "A browser"
-        let system =
-            ua.contains("android") ? "Android"
-            : ua.contains("iphone") || ua.contains("ipad") ? "iOS"
-            : ua.contains("mac os") ? "macOS"
-            : ua.contains("windows") ? "Windows"
-            : ua.contains("linux") ? "Linux" : nil
+        // First match wins: Edge and Chrome user agents also name Safari.
+        let browsers = [("firefox", "Firefox"), ("edg/", "Edge"), ("chrom", "Chrome"), ("safari", "Safari")]
+        let systems = [
+            ("android", "Android"), ("iphone", "iOS"), ("ipad", "iOS"), ("mac os", "macOS"), ("windows", "Windows"),
+            ("linux", "Linux"),
+        ]
+        let browser = browsers.first { ua.contains($0.0) }?.1 ?? "A browser"
+        let system = systems.first { ua.contains($0.0) }?.1
         return system.map { "\(browser) on \($0)" } ?? browser
     }
 

@@ -4,7 +4,9 @@ enum OAuthPermissionText {
     static func describe(scope: String) -> [String] {
         var lines: [String] = []
         let tokens = scope.split(separator: " ").map(String.init)
-        if tokens.contains(OAuthPermissions.atproto) { lines.append("Know which account you are (your DID and handle)") }
+        if tokens.contains(OAuthPermissions.atproto) {
+            lines.append("Know which account you are (your DID and handle)")
+        }
         for token in tokens where token != OAuthPermissions.atproto {
             lines.append(describe(token: token))
         }
@@ -30,7 +32,9 @@ enum OAuthPermissionText {
                 case .delete: "delete"
                 }
             }
-            let what = collections.contains("*") ? "records of any kind" : "records of type " + collections.sorted().joined(separator: ", ")
+            let what =
+                collections.contains("*")
+                ? "records of any kind" : "records of type " + collections.sorted().joined(separator: ", ")
             return verbs.joined(separator: ", ").capitalizedFirst + " your " + what
         case .rpc(let lxms, let aud):
             let methods = lxms.contains("*") ? "any method" : lxms.sorted().joined(separator: ", ")

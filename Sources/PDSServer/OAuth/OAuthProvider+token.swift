@@ -29,7 +29,9 @@ extension OAuthProvider {
             throw OAuthError.invalidGrant("Invalid code")
         }
         guard request.expiresAt > now() else { throw OAuthError.invalidGrant("Code expired") }
-        guard request.clientId == clientID else { throw OAuthError.invalidGrant("The code was issued to another client") }
+        guard request.clientId == clientID else {
+            throw OAuthError.invalidGrant("The code was issued to another client")
+        }
         var parameters = try OAuthRequestParameters.decode(request.parameters)
         if let redirect = form["redirect_uri"], redirect != parameters.redirect_uri {
             throw OAuthError.invalidGrant("redirect_uri mismatch")
@@ -41,7 +43,9 @@ extension OAuthProvider {
             throw OAuthError.invalidGrant("DPoP key mismatch: the request was bound to another key")
         }
         parameters.dpop_jkt = proof.jkt
-        guard let did = request.did.flatMap({ try? DID($0) }) else { throw OAuthError.invalidGrant("The code was not approved") }
+        guard let did = request.did.flatMap({ try? DID($0) }) else {
+            throw OAuthError.invalidGrant("The code was not approved")
+        }
         let tokenID = OAuthIdentifier.tokenID()
         let refresh = OAuthIdentifier.refreshToken()
         let expiresAt = now().addingTimeInterval(Self.accessLifetime)
@@ -68,7 +72,9 @@ extension OAuthProvider {
         case .replayed: throw OAuthError.invalidGrant("Refresh token replayed: the session has been revoked")
         case .current(let found): token = found
         }
-        guard token.clientId == clientID else { throw OAuthError.invalidGrant("The refresh token belongs to another client") }
+        guard token.clientId == clientID else {
+            throw OAuthError.invalidGrant("The refresh token belongs to another client")
+        }
         let parameters = try OAuthRequestParameters.decode(token.parameters)
         guard parameters.dpop_jkt == proof.jkt else { throw OAuthError.invalidGrant("DPoP key mismatch") }
         let current = now()
@@ -123,9 +129,12 @@ extension OAuthProvider {
     package func introspect(token: String) async throws -> [String: any Sendable] {
         let inactive: [String: any Sendable] = ["active": false]
         if token.hasPrefix("ref-") {
-            guard case .current(let record) = try await serviceDB.lookUpOAuthRefreshToken(token) else { return inactive }
+            guard case .current(let record) = try await serviceDB.lookUpOAuthRefreshToken(token) else {
+                return inactive
+            }
             return [
-                "active": true, "token_type": "refresh_token", "scope": record.scope ?? "", "client_id": record.clientId,
+                "active": true, "token_type": "refresh_token", "scope": record.scope ?? "",
+                "client_id": record.clientId,
                 "sub": record.did, "iss": issuer, "aud": serviceDID,
                 "iat": Int(record.createdAt.timeIntervalSince1970),
                 "exp": Int(record.updatedAt.addingTimeInterval(Self.refreshInactivity).timeIntervalSince1970),

@@ -125,7 +125,9 @@ package struct OAuthProvider: Sendable {
         return result
     }
 
-    private func checkCredentials(identifier: String, password: String) async throws -> Result<AccountRecord, SignInFailure> {
+    private func checkCredentials(identifier: String, password: String) async throws -> Result<
+        AccountRecord, SignInFailure
+    > {
         let invalid = SignInFailure.invalidCredentials(appPasswordHint: ServiceDB.looksLikeAppPassword(password))
         let normalized = ComAtprotoServer.normalizedIdentifier(identifier)
         guard password.count <= 512, !normalized.isEmpty,
@@ -162,7 +164,9 @@ package struct OAuthProvider: Sendable {
 
     /// Whether `did` is signed in on the device (recently enough to approve a request).
     package func isSignedIn(did: DID, deviceID: String) async throws -> Bool {
-        guard let at = try await serviceDB.accountDeviceSignIn(did: did.rawValue, deviceId: deviceID) else { return false }
+        guard let at = try await serviceDB.accountDeviceSignIn(did: did.rawValue, deviceId: deviceID) else {
+            return false
+        }
         return now().timeIntervalSince(at) < Self.authenticationMaxAge
     }
 
@@ -176,7 +180,8 @@ package struct OAuthProvider: Sendable {
             withJSONObject: ["authorizedScopes": request.parameters.scope.split(separator: " ").map(String.init)],
             options: [.sortedKeys])
         try await serviceDB.upsertAuthorizedClient(
-            did: did.rawValue, clientId: request.record.clientId, data: String(decoding: data, as: UTF8.self), now: now())
+            did: did.rawValue, clientId: request.record.clientId, data: String(decoding: data, as: UTF8.self),
+            now: now())
         return request.parameters.redirect([("iss", issuer), ("code", code)])
     }
 

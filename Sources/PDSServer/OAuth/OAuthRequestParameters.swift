@@ -29,7 +29,9 @@ package struct OAuthRequestParameters: Codable, Sendable, Equatable {
         guard let challenge = form["code_challenge"], (43...128).contains(challenge.count) else {
             throw .invalidRequest("code_challenge is required (PKCE)")
         }
-        guard form["code_challenge_method"] == "S256" else { throw .invalidRequest("code_challenge_method must be S256") }
+        guard form["code_challenge_method"] == "S256" else {
+            throw .invalidRequest("code_challenge_method must be S256")
+        }
         let redirect: String
         if let given = form["redirect_uri"] {
             redirect = given
@@ -38,7 +40,9 @@ package struct OAuthRequestParameters: Codable, Sendable, Equatable {
         } else {
             throw .invalidRequest("redirect_uri is required")
         }
-        guard client.allowsRedirect(redirect) else { throw .invalidRedirectURI("redirect_uri is not registered for this client") }
+        guard client.allowsRedirect(redirect) else {
+            throw .invalidRedirectURI("redirect_uri is not registered for this client")
+        }
         let requested = (form["scope"] ?? client.scope ?? "").split(separator: " ").map(String.init)
         guard requested.contains(OAuthPermissions.atproto) else { throw .invalidScope("The atproto scope is required") }
         let allowed = Set((client.scope ?? "").split(separator: " ").map(String.init))

@@ -92,13 +92,16 @@ struct OAuthRoutes: Sendable {
         let form = try await OAuthHTTP.form(request)
         let proof = try verifiedProof(request, required: false)
         let (uri, expiresIn) = try await provider.pushAuthorizationRequest(form: form, proof: proof)
-        return try OAuthHTTP.json(["request_uri": uri, "expires_in": expiresIn], status: .created, headers: nonceHeaders)
+        return try OAuthHTTP.json(
+            ["request_uri": uri, "expires_in": expiresIn], status: .created, headers: nonceHeaders)
     }
 
     func token(_ request: Request) async throws -> Response {
         let form = try await OAuthHTTP.form(request)
         if form["client_assertion"] != nil { throw OAuthError.invalidClient("Client assertions are not supported yet") }
-        guard let proof = try verifiedProof(request, required: true) else { throw OAuthError.invalidDPoPProof("DPoP proof required") }
+        guard let proof = try verifiedProof(request, required: true) else {
+            throw OAuthError.invalidDPoPProof("DPoP proof required")
+        }
         let response: OAuthProvider.TokenResponse
         switch form["grant_type"] {
         case "authorization_code": response = try await provider.exchangeCode(form: form, proof: proof)

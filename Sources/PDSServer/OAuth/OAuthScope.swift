@@ -103,7 +103,9 @@ package enum OAuthPermission: Sendable, Equatable, Hashable {
     static func isNSID(_ value: String) -> Bool {
         let segments = value.split(separator: ".", omittingEmptySubsequences: false)
         return segments.count >= 3
-            && segments.allSatisfy { !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") } }
+            && segments.allSatisfy {
+                !$0.isEmpty && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+            }
     }
 
     /// `*/*`, `type/*` or `type/subtype`.

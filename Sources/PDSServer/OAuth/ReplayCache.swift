@@ -27,7 +27,8 @@ package final class ReplayCache: Sendable {
                 state.expiries = state.expiries.filter { $0.value > now }
                 if state.expiries.count >= capacity {
                     let sorted = state.expiries.sorted { $0.value < $1.value }
-                    state.expiries = Dictionary(uniqueKeysWithValues: sorted.suffix(capacity / 2).map { ($0.key, $0.value) })
+                    state.expiries = Dictionary(
+                        uniqueKeysWithValues: sorted.suffix(capacity / 2).map { ($0.key, $0.value) })
                 }
                 state.nextSweep = now.addingTimeInterval(30)
             }

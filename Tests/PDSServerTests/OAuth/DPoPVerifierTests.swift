@@ -174,7 +174,8 @@ import Testing
     }
 
     @Test func htuNormalisation() {
-        #expect(DPoPVerifier.normalizedHTU("HTTPS://PDS.Example.com:443/xrpc/a?x=1#f") == "https://pds.example.com/xrpc/a")
+        #expect(
+            DPoPVerifier.normalizedHTU("HTTPS://PDS.Example.com:443/xrpc/a?x=1#f") == "https://pds.example.com/xrpc/a")
         #expect(DPoPVerifier.normalizedHTU("http://localhost:2583/oauth/token") == "http://localhost:2583/oauth/token")
         #expect(DPoPVerifier.normalizedHTU("ftp://x/y") == nil)
     }

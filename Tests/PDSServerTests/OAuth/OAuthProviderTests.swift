@@ -16,7 +16,8 @@ import Testing
         + "&scope=atproto%20repo%3Aapp.bsky.feed.post"
     static let verifier = String(repeating: "v", count: 64)
     static var challenge: String { Base64.encodeURL(Array(SHA256.hash(data: Array(verifier.utf8)))) }
-    static let proof = DPoPVerifier.Proof(jkt: "key-thumbprint", jti: "j", htm: "POST", htu: "http://localhost/oauth/token")
+    static let proof = DPoPVerifier.Proof(
+        jkt: "key-thumbprint", jti: "j", htm: "POST", htu: "http://localhost/oauth/token")
 
     /// PAR, sign-in and approval for the account: the code.
     static func authorize(_ provider: OAuthProvider, did: DID, scope: String = "atproto repo:app.bsky.feed.post")
@@ -39,7 +40,8 @@ import Testing
 
     static func withProvider(_ body: @escaping @Sendable (PDSServices, DID) async throws -> Void) async throws {
         try await TestApplication.withAccount { _, services, _, session in
-            try await services.serviceDB.insertOAuthDevice(id: "dev-test", sessionId: "ses-test", userAgent: nil, ipAddress: "127.0.0.1")
+            try await services.serviceDB.insertOAuthDevice(
+                id: "dev-test", sessionId: "ses-test", userAgent: nil, ipAddress: "127.0.0.1")
             try await body(services, try DID(session.did))
         }
     }
@@ -48,11 +50,16 @@ import Testing
         try await Self.withProvider { services, did in
             let provider = services.oauthProvider
             let code = try await Self.authorize(provider, did: did)
-            let form = ["code": code, "code_verifier": Self.verifier, "client_id": Self.clientID, "redirect_uri": Self.redirect]
+            let form = [
+                "code": code, "code_verifier": Self.verifier, "client_id": Self.clientID, "redirect_uri": Self.redirect,
+            ]
             let tokens = try await provider.exchangeCode(form: form, proof: Self.proof)
-            #expect(tokens.sub == did.rawValue && tokens.token_type == "DPoP" && tokens.scope == "atproto repo:app.bsky.feed.post")
+            #expect(
+                tokens.sub == did.rawValue && tokens.token_type == "DPoP"
+                    && tokens.scope == "atproto repo:app.bsky.feed.post")
             let access = try await provider.verifyAccess(token: tokens.access_token, proof: Self.proof)
-            #expect(access.did == did && access.permissions.allowsRepo(collection: "app.bsky.feed.post", action: .create))
+            #expect(
+                access.did == did && access.permissions.allowsRepo(collection: "app.bsky.feed.post", action: .create))
             // Another key cannot use the token.
             var other = Self.proof
             other.jkt = "another"
@@ -111,7 +118,8 @@ import Testing
                 "code_challenge": Self.challenge, "code_challenge_method": "S256",
             ]
             for (key, value, expected) in [
-                ("scope", "atproto transition:generic", "invalid_scope"), ("scope", "repo:app.bsky.feed.post", "invalid_scope"),
+                ("scope", "atproto transition:generic", "invalid_scope"),
+                ("scope", "repo:app.bsky.feed.post", "invalid_scope"),
                 ("redirect_uri", "https://evil.example/cb", "invalid_redirect_uri"),
                 ("code_challenge_method", "plain", "invalid_request"), ("response_type", "token", "invalid_request"),
                 ("client_id", "http://localhost:8080", "invalid_client"),
@@ -138,10 +146,13 @@ import Testing
             let provider = services.oauthProvider
             let account = try #require(try await services.serviceDB.account(did: did))
             let handle = try #require(account.handle?.rawValue)
-            guard case .success(let found) = try await provider.signIn(identifier: handle.uppercased(), password: "password-123")
+            guard
+                case .success(let found) = try await provider.signIn(
+                    identifier: handle.uppercased(), password: "password-123")
             else { Issue.record("the main password was refused"); return }
             #expect(found.did == did)
-            guard case .success = try await provider.signIn(identifier: "\(handle)@example.com", password: "password-123")
+            guard
+                case .success = try await provider.signIn(identifier: "\(handle)@example.com", password: "password-123")
             else { Issue.record("sign-in by email was refused"); return }
             let wrong = try await provider.signIn(identifier: handle, password: "wrong")
             let unknown = try await provider.signIn(identifier: "nobody.test", password: "password-123")

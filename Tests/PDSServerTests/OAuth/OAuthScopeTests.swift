@@ -8,11 +8,15 @@ import Testing
             OAuthPermission("repo:app.bsky.feed.post?action=create&action=delete")
                 == .repo(collections: ["app.bsky.feed.post"], actions: [.create, .delete]))
         #expect(
-            OAuthPermission("repo:app.bsky.feed.like") == .repo(collections: ["app.bsky.feed.like"], actions: Set(OAuthPermission.RepoAction.allCases)))
+            OAuthPermission("repo:app.bsky.feed.like")
+                == .repo(collections: ["app.bsky.feed.like"], actions: Set(OAuthPermission.RepoAction.allCases)))
         #expect(
             OAuthPermission("repo?collection=app.bsky.feed.post&collection=app.bsky.feed.like")
-                == .repo(collections: ["app.bsky.feed.post", "app.bsky.feed.like"], actions: Set(OAuthPermission.RepoAction.allCases)))
-        #expect(OAuthPermission("repo:*") == .repo(collections: ["*"], actions: Set(OAuthPermission.RepoAction.allCases)))
+                == .repo(
+                    collections: ["app.bsky.feed.post", "app.bsky.feed.like"],
+                    actions: Set(OAuthPermission.RepoAction.allCases)))
+        #expect(
+            OAuthPermission("repo:*") == .repo(collections: ["*"], actions: Set(OAuthPermission.RepoAction.allCases)))
         #expect(
             OAuthPermission("rpc:app.bsky.feed.getTimeline?aud=did:web:api.bsky.app%23bsky_appview")
                 == .rpc(lxms: ["app.bsky.feed.getTimeline"], aud: "did:web:api.bsky.app#bsky_appview"))
@@ -41,7 +45,8 @@ import Testing
         #expect(permissions.allowsRepo(collection: "app.bsky.feed.post", action: .create))
         #expect(!permissions.allowsRepo(collection: "app.bsky.feed.post", action: .update))
         #expect(!permissions.allowsRepo(collection: "app.bsky.feed.like", action: .create))
-        #expect(OAuthPermissions(scope: "atproto repo:*?action=delete").allowsRepo(collection: "a.b.c", action: .delete))
+        #expect(
+            OAuthPermissions(scope: "atproto repo:*?action=delete").allowsRepo(collection: "a.b.c", action: .delete))
         #expect(!OAuthPermissions(scope: "repo:*").hasAtproto)
     }
 
@@ -81,9 +86,10 @@ import Testing
 
     @Test func plainWords() {
         let lines = OAuthPermissionText.describe(scope: "atproto repo:app.bsky.feed.post?action=create blob:image/*")
-        #expect(lines == [
-            "Know which account you are (your DID and handle)", "Create your records of type app.bsky.feed.post",
-            "Upload files (image/*)",
-        ])
+        #expect(
+            lines == [
+                "Know which account you are (your DID and handle)", "Create your records of type app.bsky.feed.post",
+                "Upload files (image/*)",
+            ])
     }
 }

@@ -77,6 +77,10 @@ package final class PDSServices: Sendable {
     package let moderationMailer: ModerationMailer
     /// Password-reset emails, sent in the background.
     package let mailOutbox: MailOutbox
+    /// The OAuth authorization server's flows.
+    package let oauthProvider: OAuthProvider
+    /// DPoP proof checks and nonces, shared by the authorization server and the XRPC methods.
+    package let dpop: DPoPVerifier
     /// The metrics (`PDS_METRICS_*`); ``PDSMetrics/disabled`` when they are off.
     package let metrics: PDSMetrics
     /// The HTTP client of the S3 blobstore, owned here and shut down when the service group stops.
@@ -182,10 +186,19 @@ package final class PDSServices: Sendable {
             did: DIDResolver(configuration: .init(plcURL: plcURL, fetch: fetch), cache: cache),
             handle: HandleResolver(configuration: .init(timeout: .milliseconds(identity.resolverTimeout), fetch: fetch)))
 
-        authVerifier = AuthVerifier(
+        oauthProvider = OAuthProvider(
+            issuer: configuration.service.publicURL, serviceDID: configuration.service.did,
+            jwtSecret: secrets.jwtSecret, serviceDB: serviceDB, passwords: passwordVerifier,
+            clients: OAuthClientStore(fetch: fetch, now: now), now: now)
+        dpop = DPoPVerifier(nonces: DPoPNonces(secret: configuration.oauth.dpopKey, now: now), replay: ReplayCache())
+        var authVerifier = AuthVerifier(
             tokens: tokens, serviceDB: serviceDB, adminPassword: secrets.adminPassword,
             serviceDID: configuration.service.did, keyResolver: .init(plc: embeddedPLC, resolver: idResolver),
             modServiceDID: configuration.downstream.modService?.did)
+        authVerifier.oauth = OAuthResource(
+            provider: oauthProvider, dpop: dpop, publicURL: configuration.service.publicURL,
+            appViewAudience: configuration.downstream.appView.map { "\($0.did)#bsky_appview" })
+        self.authVerifier = authVerifier
 
         upstreamClients = UpstreamClients(settings: Pipethrough.clientSettings(configuration.proxy))
         let (keyResolver, actors) = (authVerifier.keyResolver, actorStore)

@@ -18,7 +18,9 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
         if metrics.port == nil { services.metricsEndpoint.register(on: router) }
     }
     if let limits = services.rateLimits { router.add(middleware: RateLimitMiddleware(limits: limits)) }
+    router.add(middleware: DPoPNonceMiddleware(nonces: services.dpop.nonces))
     router.add(middleware: XRPCErrorMiddleware())
+    OAuthServer.register(on: router, services: services)
     BasicRoutes(configuration: services.configuration, serviceDB: services.serviceDB).register(on: router)
     let identity = services.configuration.identity
     WellKnown(serviceHandleDomains: identity.serviceHandleDomains, serviceDB: services.serviceDB).register(on: router)

@@ -156,18 +156,22 @@ extension ServiceDB {
         }
     }
 
-    /// Sets or clears an account's takedown; a takedown also revokes every session.
+    /// Sets or clears an account's takedown; a takedown also revokes every session, OAuth ones included.
     package func setTakedown(did: DID, ref: String?) async throws {
         try await pool.hoppingWrite { db in
             try db.execute(sql: "UPDATE actor SET takedownRef = ? WHERE did = ?", arguments: [ref, did.rawValue])
-            if ref != nil { try db.execute(sql: "DELETE FROM refresh_token WHERE did = ?", arguments: [did.rawValue]) }
+            if ref != nil {
+                try db.execute(sql: "DELETE FROM refresh_token WHERE did = ?", arguments: [did.rawValue])
+                try db.execute(sql: #"DELETE FROM "token" WHERE "did" = ?"#, arguments: [did.rawValue])
+            }
         }
     }
 
     /// Deletes every row of an account.
     package func deleteAccount(did: DID) async throws {
         try await pool.hoppingWrite { db in
-            for table in ["repo_root", "email_token", "refresh_token", "app_password", "account", "actor"] {
+            // OAuth sessions have no foreign key to the account (devices and approved clients cascade).
+            for table in ["repo_root", "email_token", "refresh_token", "token", "app_password", "account", "actor"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE did = ?", arguments: [did.rawValue])
             }
         }

@@ -14,13 +14,17 @@ extension AuthVerifier {
     ///   - lxm: the called method's NSID.
     ///   - scopes: the access-token scopes accepted.
     ///   - checkTakedown: refuse taken-down accounts (401 `AccountTakedown`).
+    ///   - authorizeOAuth: checks an access token's OAuth permissions (legacy tokens pass any check).
     /// - Returns: the caller's DID.
     package func accessOrServiceAuth(
-        _ request: Request, lxm: String, scopes: Set<SessionTokens.Scope>, checkTakedown: Bool
+        _ request: Request, lxm: String, scopes: Set<SessionTokens.Scope>, checkTakedown: Bool,
+        authorizeOAuth: (AccessOutput) throws -> Void = { _ in }
     ) async throws -> DID {
         guard case .bearer(let token)? = try Self.credentials(request), (try? JWT(compact: token))?.claims.lxm != nil
         else {
-            return try await access(request, scopes: scopes, checkTakedown: checkTakedown).did
+            let caller = try await access(request, scopes: scopes, checkTakedown: checkTakedown, oauth: .allowed)
+            try authorizeOAuth(caller)
+            return caller.did
         }
         let issuer = try await verifyServiceJWT(token, lxm: lxm).iss
         guard let account = try await serviceDB.account(did: issuer) else {

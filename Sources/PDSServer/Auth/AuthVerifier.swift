@@ -22,6 +22,8 @@ package struct AuthVerifier: Sendable {
         package var scope: SessionTokens.Scope
         /// The caller's account, if it still exists.
         package var account: AccountRecord?
+        /// What an OAuth token grants; `nil` for legacy session tokens (which hold their full scope).
+        package var permissions: OAuthPermissions? = nil
     }
 
     /// A verified service-auth JWT.
@@ -46,6 +48,8 @@ package struct AuthVerifier: Sendable {
     let keyResolver: DIDDocumentSource
     /// `PDS_MOD_SERVICE_DID`: the issuer whose service JWTs the moderator methods accept (none when `nil`).
     let modServiceDID: String?
+    /// OAuth access tokens (`Authorization: DPoP`); `nil` when this server issues none.
+    package var oauth: OAuthResource?
 
     /// Creates a verifier.
     /// - Parameters:
@@ -87,20 +91,26 @@ package struct AuthVerifier: Sendable {
     ///   - allowTakendown: also accept `com.atproto.takendown` tokens (the "+TD" endpoints).
     ///   - checkTakedown: refuse taken-down accounts (401 `AccountTakedown`).
     ///   - checkDeactivated: refuse deactivated accounts (401 `AccountDeactivated`).
+    ///   - oauth: what an OAuth token must grant (by default OAuth is refused, 403).
     package func access(
         _ request: Request, scopes: Set<SessionTokens.Scope>, allowTakendown: Bool = false,
-        checkTakedown: Bool = false, checkDeactivated: Bool = false
+        checkTakedown: Bool = false, checkDeactivated: Bool = false, oauth rule: OAuthRule = .forbidden
     ) async throws -> AccessOutput {
         var allowed = scopes
         if allowTakendown && !checkTakedown { allowed.insert(.takendown) }
-        let token: String
+        let verified: SessionTokens.Access
+        var permissions: OAuthPermissions?
         switch try Self.credentials(request) {
         case nil: throw AuthError.authMissing
-        case .bearer(let value): token = value
-        case .dpop: throw AuthError.invalidToken("OAuth access tokens are not supported by this server yet")
+        case .bearer(let token): verified = try tokens.verifyAccessToken(token, allowed: allowed)
+        case .dpop(let token):
+            guard let oauth else { throw AuthError.invalidToken("OAuth access tokens are not accepted by this server") }
+            let resource = try await oauth.verify(request, token: token)
+            try rule.check(resource.permissions, appView: oauth.appViewAudience)
+            verified = SessionTokens.Access(did: resource.did, scope: .access)
+            permissions = resource.permissions
         case .basic: throw AuthError.invalidToken("Unexpected authorization type")
         }
-        let verified = try tokens.verifyAccessToken(token, allowed: allowed)
         let account = try await serviceDB.account(did: verified.did)
         if checkTakedown || checkDeactivated {
             guard let account else {
@@ -113,7 +123,7 @@ package struct AuthVerifier: Sendable {
                 throw XRPCError.authRequired("Account is deactivated", name: XRPCErrorName.accountDeactivated)
             }
         }
-        return AccessOutput(did: verified.did, scope: verified.scope, account: account)
+        return AccessOutput(did: verified.did, scope: verified.scope, account: account, permissions: permissions)
     }
 
     // MARK: - Refresh tokens

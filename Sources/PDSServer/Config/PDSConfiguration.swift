@@ -35,6 +35,8 @@ package struct PDSConfiguration: Sendable {
     package var email: Email
     /// Prometheus metrics (`PDS_METRICS_*`, our extension).
     package var metrics: Metrics
+    /// The OAuth authorization server (`PDS_OAUTH_*`, `PDS_DPOP_SECRET`).
+    package var oauth: OAuth
 
     /// Service settings.
     package struct Service: Sendable {
@@ -275,6 +277,7 @@ package struct PDSConfiguration: Sendable {
         self.downstream = Self.readDownstream(reader: reader, problems: &problems)
         self.repoImport = Self.readRepoImport(reader: reader, uploadLimit: blobUploadLimit, problems: &problems)
         self.metrics = Self.readMetrics(reader: reader, mainPort: port, problems: &problems)
+        self.oauth = Self.readOAuth(reader: reader, problems: &problems)
         self.proxy = Self.readProxy(
             reader: reader, disableSSRFProtection: identity.disableSSRFProtection, problems: &problems)
 

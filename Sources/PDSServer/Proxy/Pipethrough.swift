@@ -83,11 +83,12 @@ package struct Pipethrough: Sendable {
         guard proxied.contains(request.method) else { throw PipethroughError.unsupportedMethod }
         if XRPCMethodSets.isProtected(lxm) { throw PipethroughError.badTokenMethod }
         let caller = try await auth.access(
-            request, scopes: SessionTokens.Scope.standard, allowTakendown: allowTakendown)
+            request, scopes: SessionTokens.Scope.standard, allowTakendown: allowTakendown, oauth: .allowed)
         if XRPCMethodSets.isPrivileged(lxm) && !SessionTokens.Scope.privileged.contains(caller.scope) {
             throw PipethroughError.badTokenMethod
         }
         let target = try await targets.target(for: lxm, header: request.headers[ProxyHeaders.atprotoProxy])
+        try caller.authorizeRPC(lxm: lxm, aud: "\(target.did)#\(target.serviceId)")
         let hasBody = request.method == .post
         var upstream = HTTPClientRequest(url: target.origin + Self.pathAndQuery(request.uri))
         upstream.method = HTTPMethod(rawValue: request.method.rawValue)

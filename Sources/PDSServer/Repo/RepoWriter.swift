@@ -52,10 +52,14 @@ struct RepoWriter: Sendable {
     /// - Parameters:
     ///   - request: the request (its credentials).
     ///   - repo: the `repo` input (handle or DID).
+    ///   - writes: the collections written and how, which an OAuth token's `repo:` permissions must allow.
     /// - Returns: the repo DID.
-    func authorize(_ request: Request, repo: String) async throws -> DID {
+    func authorize(_ request: Request, repo: String, writes: [(collection: String, action: OAuthPermission.RepoAction)])
+        async throws -> DID
+    {
         let caller = try await auth.access(
-            request, scopes: SessionTokens.Scope.standard, checkTakedown: true, checkDeactivated: true)
+            request, scopes: SessionTokens.Scope.standard, checkTakedown: true, checkDeactivated: true, oauth: .allowed)
+        for write in writes { try caller.authorizeRepo(collection: write.collection, action: write.action) }
         // The usual case, the caller's own DID, needs no second lookup.
         if repo == caller.did.rawValue { return caller.did }
         guard let account = try await serviceDB.account(atIdentifier: repo) else {

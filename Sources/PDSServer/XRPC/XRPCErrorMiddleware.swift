@@ -11,6 +11,8 @@ struct XRPCErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
+        } catch let error as OAuthError {
+            throw error  // the OAuth endpoints answer in OAuth's error format
         } catch let error as any HTTPResponseError where !(error is XRPCError) {
             if error.status == .notFound {
                 guard let nsid = request.xrpcMethod else { throw error }

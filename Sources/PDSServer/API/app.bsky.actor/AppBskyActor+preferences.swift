@@ -19,7 +19,9 @@ extension AppBskyActor {
     /// `app.bsky` preferences in the order they were written; an app password does not see the full-access-only
     /// ones (`personalDetailsPref`).
     func getPreferences(_ request: Request) async throws -> GetPreferencesOutput {
-        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard, allowTakendown: true)
+        let caller = try await auth.access(
+            request, scopes: SessionTokens.Scope.standard, allowTakendown: true,
+            oauth: .appView("app.bsky.actor.getPreferences"))
         let fullAccess = caller.scope == .access
         let preferences = try await actorStore.read(caller.did) {
             try $0.pref.preferences(namespace: Self.namespace, fullAccess: fullAccess)
@@ -31,7 +33,9 @@ extension AppBskyActor {
     /// `app.bsky` preference the session may see with the body's, after validating them against their lexicons
     /// (known preference types must be well-formed; unknown ones pass, the union being open).
     func putPreferences(_ request: Request) async throws {
-        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard, checkTakedown: true)
+        let caller = try await auth.access(
+            request, scopes: SessionTokens.Scope.standard, checkTakedown: true,
+            oauth: .appView("app.bsky.actor.putPreferences"))
         let input = try await XRPCBody.lexValue(request)
         try XRPCBody.validate(input, input: "app.bsky.actor.putPreferences")
         guard case .array(let items)? = input["preferences"] else {

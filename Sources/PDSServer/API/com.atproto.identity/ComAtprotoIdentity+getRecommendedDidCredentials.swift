@@ -27,7 +27,7 @@ extension ComAtprotoIdentity {
 
     /// `com.atproto.identity.getRecommendedDidCredentials` (access tokens and app passwords).
     func getRecommendedDidCredentials(_ request: Request) async throws -> RecommendedCredentialsOutput {
-        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard)
+        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard, oauth: .allowed)
         let state = try await updater.recommendedCredentials(for: caller.did, handle: caller.account?.handle)
         return RecommendedCredentialsOutput(state: state)
     }

@@ -20,7 +20,7 @@ extension ComAtprotoIdentity {
     /// emailed by `requestPlcOperationSignature`, an update of the caller's latest PLC operation signed with the PDS
     /// rotation key (fields not given are kept). The operation is returned, not submitted; the token is used up.
     func signPlcOperation(_ request: Request) async throws -> SignPlcOperationOutput {
-        let caller = try await auth.access(request, scopes: SessionTokens.Scope.full, allowTakendown: true)
+        let caller = try await auth.access(request, scopes: SessionTokens.Scope.full, allowTakendown: true, oauth: .identity("*"))
         let input = try await XRPCBody.lexValue(request)
         guard let token = input["token"]?.string, !token.isEmpty else {
             throw XRPCError.invalidRequest("email confirmation token required to sign PLC operations")

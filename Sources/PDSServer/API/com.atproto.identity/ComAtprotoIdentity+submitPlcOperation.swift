@@ -9,7 +9,7 @@ extension ComAtprotoIdentity {
     /// `operation` is checked against this PDS (``IdentityUpdater/submitOperation(_:for:handle:logger:)``) and sent to
     /// the PLC directory.
     func submitPlcOperation(_ request: Request, logger: Logger) async throws {
-        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard)
+        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard, oauth: .identity("*"))
         let input = try await XRPCBody.lexValue(request)
         guard let json = input["operation"]?.jsonValue else {
             throw XRPCError.invalidRequest("Input must have the property \"operation\"")

@@ -17,7 +17,7 @@ extension ComAtprotoRepo {
         guard items.count <= RepoTransactor.maxWrites else {
             throw XRPCError.invalidRequest("Too many writes. Max: \(RepoTransactor.maxWrites)")
         }
-        let did = try await writer.authorize(request, repo: repo)
+        let did = try await writer.authorize(request, repo: repo, writes: Self.oauthWrites(items))
         try rateLimit?.consume(subject: did.rawValue, points: Self.rateLimitPoints(items))
 
         let prepared = try items.enumerated().map { index, item in
@@ -98,5 +98,24 @@ extension ComAtprotoRepo {
         }
         guard case .map = value else { throw XRPCError.invalidRequest("\(path)/value must be an object") }
         return value
+    }
+
+    /// The (collection, action) pairs of `applyWrites` items, for the OAuth `repo:` check: one per distinct pair, as
+    /// the reference checks them. An item whose type is unknown is left to the preparation step to refuse.
+    static func oauthWrites(_ items: [LexValue]) -> [(collection: String, action: OAuthPermission.RepoAction)] {
+        var seen = Set<String>()
+        var out: [(collection: String, action: OAuthPermission.RepoAction)] = []
+        for item in items {
+            guard let type = item.map?["$type"]?.string, let collection = item.map?["collection"]?.string else { continue }
+            let action: OAuthPermission.RepoAction
+            switch type {
+            case "com.atproto.repo.applyWrites#create": action = .create
+            case "com.atproto.repo.applyWrites#update": action = .update
+            case "com.atproto.repo.applyWrites#delete": action = .delete
+            default: continue
+            }
+            if seen.insert("\(action.rawValue) \(collection)").inserted { out.append((collection, action)) }
+        }
+        return out
     }
 }

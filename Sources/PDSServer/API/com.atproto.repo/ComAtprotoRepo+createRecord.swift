@@ -15,7 +15,7 @@ extension ComAtprotoRepo {
         let validate = try input.bool("validate")
         let record = try input.record()
         let swapCommit = try input.parse("swapCommit") { try CID($0) }
-        let did = try await writer.authorize(request, repo: repo)
+        let did = try await writer.authorize(request, repo: repo, writes: [(collection.description, .create)])
         try rateLimit?.consume(subject: did.rawValue, points: RateLimits.WritePoints.create)
 
         let prepared = try writer.prepareRecord(

@@ -14,7 +14,7 @@ extension ComAtprotoRepo {
         let rkey = try input.required("rkey") { try RecordKey($0) }
         let swapCommit = try input.parse("swapCommit") { try CID($0) }
         let swapRecord = try input.parse("swapRecord") { try CID($0) }
-        let did = try await writer.authorize(request, repo: repo)
+        let did = try await writer.authorize(request, repo: repo, writes: [(collection.description, .delete)])
         try rateLimit?.consume(subject: did.rawValue, points: RateLimits.WritePoints.delete)
 
         let prepared = writer.prepareDelete(

@@ -7,7 +7,7 @@ extension ComAtprotoRepo {
     /// reference's: the account must be deactivated (as it is after `createAccount` with an existing DID), so a live
     /// repo the network follows is never replaced.
     func importRepo(_ request: Request) async throws {
-        let caller = try await auth.access(request, scopes: SessionTokens.Scope.full, checkTakedown: true)
+        let caller = try await auth.access(request, scopes: SessionTokens.Scope.full, checkTakedown: true, oauth: .account(.repo, .manage))
         guard repoImport.accepting else { throw XRPCError.invalidRequest("Service is not accepting repo imports") }
         guard let account = caller.account else {
             throw XRPCError.invalidRequest("Account not found", name: XRPCErrorName.accountNotFound)

@@ -18,7 +18,7 @@ extension ComAtprotoRepo {
     /// (account migration: upload these after `importRepo`). Each CID once, in CID order; the cursor is the last CID
     /// of a full page.
     func listMissingBlobs(_ request: Request) async throws -> ListMissingBlobsOutput {
-        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard)
+        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard, oauth: .allowed)
         let parameters = XRPCParameters(request)
         let limit = try parameters.integer("limit", default: 500, range: 1...1000)
         let cursor = try parameters.parse("cursor") { try CID($0) }

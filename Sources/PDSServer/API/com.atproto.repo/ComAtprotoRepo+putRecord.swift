@@ -16,7 +16,8 @@ extension ComAtprotoRepo {
         let record = try input.record()
         let swapCommit = try input.parse("swapCommit") { try CID($0) }
         let swapRecord = try input.swap("swapRecord")
-        let did = try await writer.authorize(request, repo: repo)
+        let did = try await writer.authorize(
+            request, repo: repo, writes: [(collection.description, .create), (collection.description, .update)])
         try rateLimit?.consume(subject: did.rawValue, points: RateLimits.WritePoints.update)
 
         // Validated before the transaction; the action (and so the swap's meaning) is settled inside it.

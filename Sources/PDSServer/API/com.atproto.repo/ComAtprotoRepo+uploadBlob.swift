@@ -17,7 +17,11 @@ extension ComAtprotoRepo {
     /// - Throws: 400 `BlobTooLarge` past the limit (nothing is kept), 400 `InvalidRequest` for a taken-down blob.
     func uploadBlob(_ request: Request, logger: Logger) async throws -> LexJSONResponse {
         let did = try await auth.accessOrServiceAuth(
-            request, lxm: "com.atproto.repo.uploadBlob", scopes: SessionTokens.Scope.standard, checkTakedown: true)
+            request, lxm: "com.atproto.repo.uploadBlob", scopes: SessionTokens.Scope.standard, checkTakedown: true
+        ) { caller in
+            // The reference checks `blob:` against the declared type (the stored type is sniffed afterwards).
+            try caller.authorizeBlob(mime: request.headers[.contentType] ?? "application/octet-stream")
+        }
         let limit = blobUploadLimit
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw XRPCError.blobTooLarge(limit: limit)

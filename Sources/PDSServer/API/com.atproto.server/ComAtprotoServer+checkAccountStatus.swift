@@ -21,7 +21,7 @@ extension ComAtprotoServer {
 
     /// `com.atproto.server.checkAccountStatus` (STD): repo counters and whether the DID document points here.
     func checkAccountStatus(_ request: Request) async throws -> CheckAccountStatusOutput {
-        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard)
+        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard, oauth: .allowed)
         guard let account = caller.account else {
             throw XRPCError.invalidRequest("Account not found", name: XRPCErrorName.accountNotFound)
         }

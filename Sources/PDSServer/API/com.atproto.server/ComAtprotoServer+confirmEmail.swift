@@ -10,7 +10,7 @@ extension ComAtprotoServer {
     /// `com.atproto.server.confirmEmail` (auth as `requestEmailConfirmation`): `email` must be the current address
     /// (400 `InvalidEmail`); the token is used up.
     func confirmEmail(_ request: Request) async throws {
-        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard, checkTakedown: true)
+        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard, checkTakedown: true, oauth: .account(.email, .manage))
         let input = try await XRPCBody.decode(ConfirmEmailInput.self, from: request)
         guard let account = caller.account else {
             throw XRPCError.invalidRequest("user not found", name: XRPCErrorName.accountNotFound)

@@ -12,7 +12,8 @@ extension ComAtprotoServer {
     /// `com.atproto.server.getServiceAuth` (STD, taken-down tokens allowed for createAccount only): a short-lived
     /// JWT signed with the account's key, for another service (reference i.3).
     func getServiceAuth(_ request: Request) async throws -> GetServiceAuthOutput {
-        let caller = try await auth.access(request, scopes: SessionTokens.Scope.standard, allowTakendown: true)
+        let caller = try await auth.access(
+            request, scopes: SessionTokens.Scope.standard, allowTakendown: true, oauth: .allowed)
         let params = XRPCParameters(request)
         let aud = try params.require("aud")
         let audDID = aud.split(separator: "#", maxSplits: 1).first.map(String.init) ?? aud
@@ -20,6 +21,7 @@ extension ComAtprotoServer {
             throw XRPCError.invalidRequest("aud must be an atproto DID, optionally with a #service fragment")
         }
         let lxm = try params.parse("lxm") { try NSID($0) }?.description
+        try caller.authorizeRPC(lxm: lxm ?? "*", aud: aud)
         let now = Int(Date().timeIntervalSince1970)
         var exp = now + 60
         if let requested = try params.parse("exp", { raw -> Int in

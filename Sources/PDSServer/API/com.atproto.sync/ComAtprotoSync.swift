@@ -79,7 +79,7 @@ struct ComAtprotoSync: Sendable {
             return true
         }
         let caller = try await auth.access(
-            request, scopes: SessionTokens.Scope.standard, allowTakendown: true)
+            request, scopes: SessionTokens.Scope.standard, allowTakendown: true, oauth: .allowed)
         return caller.did == did
     }
 

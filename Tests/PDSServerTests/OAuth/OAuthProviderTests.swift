@@ -1,0 +1,163 @@
+import ATCore
+import Crypto
+import Foundation
+import PDSTestSupport
+import ServiceDB
+import Testing
+
+@testable import PDSServer
+
+/// The provider's flows against a real `account.sqlite`, with a loopback client (no metadata fetch) and proofs
+/// taken as already verified.
+@Suite struct OAuthProviderTests {
+    static let redirect = "http://127.0.0.1/callback"
+    static let clientID =
+        "http://localhost?redirect_uri=\(redirect.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)"
+        + "&scope=atproto%20repo%3Aapp.bsky.feed.post"
+    static let verifier = String(repeating: "v", count: 64)
+    static var challenge: String { Base64.encodeURL(Array(SHA256.hash(data: Array(verifier.utf8)))) }
+    static let proof = DPoPVerifier.Proof(
+        jkt: "key-thumbprint", jti: "j", htm: "POST", htu: "http://localhost/oauth/token")
+
+    /// PAR, sign-in and approval for the account: the code.
+    static func authorize(_ provider: OAuthProvider, did: DID, scope: String = "atproto repo:app.bsky.feed.post")
+        async throws -> String
+    {
+        let (uri, expiresIn) = try await provider.pushAuthorizationRequest(
+            form: [
+                "client_id": clientID, "response_type": "code", "redirect_uri": redirect, "scope": scope,
+                "state": "s1", "code_challenge": challenge, "code_challenge_method": "S256",
+            ], proof: nil)
+        #expect(expiresIn == 299)
+        let pending = try await provider.pendingRequest(requestURI: uri, clientID: clientID)
+        try await provider.recordSignIn(did: did, deviceID: "dev-test")
+        let location = try await provider.approve(pending, did: did, deviceID: "dev-test")
+        let items = URLComponents(string: location)?.queryItems ?? []
+        #expect(items.first { $0.name == "state" }?.value == "s1")
+        #expect(items.first { $0.name == "iss" }?.value == provider.issuer)
+        return try #require(items.first { $0.name == "code" }?.value)
+    }
+
+    static func withProvider(_ body: @escaping @Sendable (PDSServices, DID) async throws -> Void) async throws {
+        try await TestApplication.withAccount { _, services, _, session in
+            try await services.serviceDB.insertOAuthDevice(
+                id: "dev-test", sessionId: "ses-test", userAgent: nil, ipAddress: "127.0.0.1")
+            try await body(services, try DID(session.did))
+        }
+    }
+
+    @Test func codeExchangeRefreshAndReplay() async throws {
+        try await Self.withProvider { services, did in
+            let provider = services.oauthProvider
+            let code = try await Self.authorize(provider, did: did)
+            let form = [
+                "code": code, "code_verifier": Self.verifier, "client_id": Self.clientID, "redirect_uri": Self.redirect,
+            ]
+            let tokens = try await provider.exchangeCode(form: form, proof: Self.proof)
+            #expect(
+                tokens.sub == did.rawValue && tokens.token_type == "DPoP"
+                    && tokens.scope == "atproto repo:app.bsky.feed.post")
+            let access = try await provider.verifyAccess(token: tokens.access_token, proof: Self.proof)
+            #expect(
+                access.did == did && access.permissions.allowsRepo(collection: "app.bsky.feed.post", action: .create))
+            // Another key cannot use the token.
+            var other = Self.proof
+            other.jkt = "another"
+            await #expect(throws: OAuthError.invalidToken("DPoP key mismatch")) {
+                try await provider.verifyAccess(token: tokens.access_token, proof: other)
+            }
+
+            let refresh = ["refresh_token": tokens.refresh_token, "client_id": Self.clientID]
+            let rotated = try await provider.refresh(form: refresh, proof: Self.proof)
+            #expect(rotated.refresh_token != tokens.refresh_token)
+            await #expect(throws: OAuthError.invalidToken("Token revoked")) {
+                try await provider.verifyAccess(token: tokens.access_token, proof: Self.proof)
+            }
+            _ = try await provider.verifyAccess(token: rotated.access_token, proof: Self.proof)
+            // The first refresh token again: a replay, which ends the session.
+            await #expect(throws: OAuthError.invalidGrant("Refresh token replayed: the session has been revoked")) {
+                try await provider.refresh(form: refresh, proof: Self.proof)
+            }
+            await #expect(throws: OAuthError.invalidToken("Token revoked")) {
+                try await provider.verifyAccess(token: rotated.access_token, proof: Self.proof)
+            }
+            #expect(try await services.serviceDB.oauthTokens(did: did.rawValue).isEmpty)
+        }
+    }
+
+    @Test func codeRefusals() async throws {
+        try await Self.withProvider { services, did in
+            let provider = services.oauthProvider
+            let code = try await Self.authorize(provider, did: did)
+            var form = ["code": code, "code_verifier": Self.verifier + "x", "client_id": Self.clientID]
+            await #expect(throws: OAuthError.invalidGrant("Invalid code_verifier")) {
+                try await provider.exchangeCode(form: form, proof: Self.proof)
+            }
+            form["code_verifier"] = Self.verifier
+            await #expect(throws: OAuthError.invalidGrant("Invalid code")) {
+                try await provider.exchangeCode(form: form, proof: Self.proof)
+            }
+            // A used code presented again revokes the session it produced.
+            let second = try await Self.authorize(provider, did: did)
+            form["code"] = second
+            let tokens = try await provider.exchangeCode(form: form, proof: Self.proof)
+            await #expect(throws: OAuthError.invalidGrant("Code replayed: the session it produced has been revoked")) {
+                try await provider.exchangeCode(form: form, proof: Self.proof)
+            }
+            await #expect(throws: OAuthError.invalidToken("Token revoked")) {
+                try await provider.verifyAccess(token: tokens.access_token, proof: Self.proof)
+            }
+        }
+    }
+
+    @Test func parRefusals() async throws {
+        try await Self.withProvider { services, _ in
+            let provider = services.oauthProvider
+            let base = [
+                "client_id": Self.clientID, "response_type": "code", "redirect_uri": Self.redirect, "scope": "atproto",
+                "code_challenge": Self.challenge, "code_challenge_method": "S256",
+            ]
+            for (key, value, expected) in [
+                ("scope", "atproto transition:generic", "invalid_scope"),
+                ("scope", "repo:app.bsky.feed.post", "invalid_scope"),
+                ("redirect_uri", "https://evil.example/cb", "invalid_redirect_uri"),
+                ("code_challenge_method", "plain", "invalid_request"), ("response_type", "token", "invalid_request"),
+                ("client_id", "http://localhost:8080", "invalid_client"),
+                ("client_id", "https://example.com", "invalid_client"),
+            ] {
+                var form = base
+                form[key] = value
+                do {
+                    _ = try await provider.pushAuthorizationRequest(form: form, proof: nil)
+                    Issue.record("\(key)=\(value) was accepted")
+                } catch let error as OAuthError {
+                    #expect(error.code == expected, "\(key)=\(value): \(error)")
+                }
+            }
+            // A loopback redirect on another port is the same registered URI (RFC 8252 §7.3).
+            var form = base
+            form["redirect_uri"] = "http://127.0.0.1:53123/callback"
+            _ = try await provider.pushAuthorizationRequest(form: form, proof: nil)
+        }
+    }
+
+    @Test func signInRefusesAppPasswordsAndWrongPasswordsAlike() async throws {
+        try await Self.withProvider { services, did in
+            let provider = services.oauthProvider
+            let account = try #require(try await services.serviceDB.account(did: did))
+            let handle = try #require(account.handle?.rawValue)
+            guard
+                case .success(let found) = try await provider.signIn(
+                    identifier: handle.uppercased(), password: "password-123")
+            else { Issue.record("the main password was refused"); return }
+            #expect(found.did == did)
+            guard
+                case .success = try await provider.signIn(identifier: "\(handle)@example.com", password: "password-123")
+            else { Issue.record("sign-in by email was refused"); return }
+            let wrong = try await provider.signIn(identifier: handle, password: "wrong")
+            let unknown = try await provider.signIn(identifier: "nobody.test", password: "password-123")
+            #expect(wrong == .failure(.invalidCredentials(appPasswordHint: false)))
+            #expect(unknown == .failure(.invalidCredentials(appPasswordHint: false)))
+        }
+    }
+}

@@ -72,6 +72,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Backup",
+            dependencies: [
+                "ATCore", "ActorStore", "BlobStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "HTTPGuard",
             dependencies: [
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -161,7 +173,7 @@ let package = Package(
         .executableTarget(
             name: "pds",
             dependencies: [
-                "ATCore", "Identity", "PDSServer", "PLCServer", "SQLiteSupport", "Sequencer", "ServiceDB",
+                "ATCore", "Identity", "PDSServer", "PLCServer", "SQLiteSupport", "Sequencer", "ServiceDB", "Backup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -261,6 +273,11 @@ let package = Package(
         .testTarget(
             name: "ServiceDBTests",
             dependencies: ["ServiceDB", "SQLiteSupport", "TestFixtures", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BackupTests",
+            dependencies: ["Backup", "ActorStore", "TestFixtures", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

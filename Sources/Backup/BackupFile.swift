@@ -27,7 +27,7 @@ package enum BackupFile {
     /// One of an actor's blobs.
     package static func blob(_ did: DID, _ name: String) -> String { "blobs/\(did.rawValue)/\(name)" }
 
-    /// Whether a logical file is a SQLite database (copied with `VACUUM INTO`, not read as bytes).
+    /// Whether a logical file is a SQLite database (copied with the online backup, not read as bytes).
     package static func isDatabase(_ file: String) -> Bool { file.hasSuffix(".sqlite") }
 
     /// The actor a logical file belongs to (`actors/<did>/…` or `blobs/<did>/…`), if any.

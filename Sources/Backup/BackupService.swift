@@ -5,7 +5,7 @@ import Logging
 import Synchronization
 
 /// The continuous backup inside `pds serve` (DESIGN §7, our extension): every ``BackupConfiguration/interval`` it
-/// ships the actors that changed since the last round (the actor store's ``ActorChangeFeed`` names them: no scan),
+/// ships the actors that changed since the last round, eight at a time (the actor store's ``ActorChangeFeed`` names them: no scan),
 /// the changed fast service files and the sequencer's high-water mark; every ``BackupConfiguration/snapshotInterval``
 /// also the slow service files, and it prunes versions older than the retention.
 ///
@@ -21,7 +21,6 @@ package final class BackupService: Sendable {
     let retention: Duration
     let logger: Logger
     let dirty = Mutex<Set<DID>>([])
-    let lastRound = Mutex<(at: Date, lagMilliseconds: Int64)?>(nil)
 
     /// A service.
     /// - Parameters:
@@ -52,8 +51,11 @@ package final class BackupService: Sendable {
             logger.error("Backup first pass failed; changed actors are shipped as they change", metadata: ["error": "\(error)"])
         }
         var lastSlow = ContinuousClock.now
+        var next = ContinuousClock.now + interval
         while !Task.isCancelled {
-            do { try await Task.sleep(for: interval) } catch { break }
+            // Rounds start every interval; one that overran is followed by the next at once.
+            do { try await Task.sleep(until: next) } catch { break }
+            next = max(next + interval, .now)
             let slow = ContinuousClock.now - lastSlow >= snapshotInterval
             if slow { lastSlow = .now }
             await round(includeSlow: slow)
@@ -89,14 +91,14 @@ package final class BackupService: Sendable {
         await withTaskGroup(of: DID?.self) { group in
             var running = 0
             for did in dids {
-                if running >= 4, let failed = await group.next() {
+                if running >= 8, let failed = await group.next() {
                     running -= 1
                     if let failed { dirty.withLock { _ = $0.insert(failed) } }
                 }
                 running += 1
                 group.addTask {
                     do {
-                        try await self.shipper.shipActor(did)
+                        try await self.shipper.shipActor(did, changed: true)
                         return nil
                     } catch {
                         self.logger.warning(
@@ -119,6 +121,13 @@ package final class BackupService: Sendable {
             }
         }
         let finished = BackupShipper.nowMilliseconds()
-        lastRound.withLock { $0 = (Date(), finished - started) }
+        logger.debug(
+            "Backup round done",
+            metadata: ["backup.actors": "\(dids.count)", "backup.durationMs": "\(finished - started)"])
+        if finished - started > Int64(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000) {
+            logger.warning(
+                "A backup round took longer than PDS_BACKUP_INTERVAL: the recovery point lags",
+                metadata: ["backup.actors": "\(dids.count)", "backup.durationMs": "\(finished - started)"])
+        }
     }
 }

@@ -6,7 +6,7 @@ import Synchronization
 
 /// Copies changed files of a data directory to a target, sealed (``SealedObject``), one new version per change.
 ///
-/// A database is copied with `VACUUM INTO` on a fresh read-only connection: a transactionally consistent copy of
+/// A database is copied with SQLite's online backup on a fresh read-only connection: a transactionally consistent copy of
 /// every committed transaction, taken while the server keeps writing, and whatever SQLite's checkpoints do meanwhile
 /// (WAL frames are in the copy whether or not they were checkpointed). A file is shipped only when it changed since
 /// its newest version: its modification time (and its `-wal`'s) is at or after that version's generation, which is
@@ -77,15 +77,21 @@ package final class BackupShipper: Sendable {
 
     /// Ships `file` when it changed since its newest version (or has none); returns the bytes shipped (0 when
     /// unchanged or absent).
+    ///
+    /// File modification times come from the kernel's coarse clock (a few milliseconds behind the real time), so a
+    /// file counts as unchanged only when modified more than ``mtimeSlack`` before its newest version's generation.
+    /// - Parameters:
+    ///   - file: the logical file.
+    ///   - force: ship it even when it looks unchanged (the actor store reported a commit).
     @discardableResult
-    package func ship(_ file: String) async throws -> Int {
+    package func ship(_ file: String, force: Bool = false) async throws -> Int {
         guard let path = layout.path(of: file) else { return 0 }
         let newest = catalog.withLock { $0.newest(file) }
         let generation = Self.nowMilliseconds()
         let (key, scratch) = (key, scratch)
         let sealed: [UInt8]? = try await BlockingPool.shared.run {
             guard let modified = Self.modificationTime(path, database: BackupFile.isDatabase(file)) else { return nil }
-            if let newest, modified < newest.generation { return nil }
+            if !force, let newest, modified + Self.mtimeSlack < newest.generation { return nil }
             let payload = try BackupFile.isDatabase(file) ? Self.copyDatabase(path, scratch: scratch) : Self.read(path)
             guard let payload else { return nil }
             return try SealedObject.seal(payload, file: file, generation: generation, key: key)
@@ -108,10 +114,14 @@ package final class BackupShipper: Sendable {
     /// The highest mark shipped by this shipper (-1 before the first).
     let highWaterMarks = Mutex<Int64>(-1)
 
-    /// Ships an actor's changed store and key, and its blobs not yet shipped; returns the bytes shipped.
+    /// How far behind the real time a file's modification time may be (the kernel's coarse clock), in milliseconds.
+    static let mtimeSlack: Int64 = 50
+
+    /// Ships an actor's store (always when `changed`, else when it looks changed) and key, and its blobs not yet
+    /// shipped; returns the bytes shipped.
     @discardableResult
-    package func shipActor(_ did: DID) async throws -> Int {
-        var bytes = try await ship(BackupFile.store(did))
+    package func shipActor(_ did: DID, changed: Bool = false) async throws -> Int {
+        var bytes = try await ship(BackupFile.store(did), force: changed)
         bytes += try await ship(BackupFile.key(did))
         let names = layout.blobNames(of: did)
         let unshipped = catalog.withLock { catalog in
@@ -137,7 +147,7 @@ package final class BackupShipper: Sendable {
         try await withThrowingTaskGroup(of: Int.self) { group in
             var running = 0
             for did in actors {
-                if running >= 4, let shipped = try await group.next() {
+                if running >= 8, let shipped = try await group.next() {
                     bytes += shipped
                     running -= 1
                     done += 1
@@ -214,8 +224,8 @@ package final class BackupShipper: Sendable {
         FileManager.default.contents(atPath: url.path).map(Array.init)
     }
 
-    /// A transactionally consistent copy of a database (`VACUUM INTO` on a read-only connection); `nil` when the file
-    /// does not exist.
+    /// A transactionally consistent copy of a database (SQLite's online backup in one step, from a read-only
+    /// connection: page copies, cheaper than `VACUUM INTO`); `nil` when the file does not exist.
     static func copyDatabase(_ url: URL, scratch: URL) throws -> [UInt8]? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
         let copy = scratch.appendingPathComponent(UUID().uuidString + ".sqlite")
@@ -224,11 +234,12 @@ package final class BackupShipper: Sendable {
             var configuration = Configuration()
             configuration.readonly = true
             configuration.busyMode = .timeout(10)
-            let queue = try DatabaseQueue(path: url.path, configuration: configuration)
-            try queue.writeWithoutTransaction { db in
-                try db.execute(sql: "VACUUM INTO ?", arguments: [copy.path])
-            }
-            try queue.close()
+            let source = try DatabaseQueue(path: url.path, configuration: configuration)
+            let destination = try DatabaseQueue(path: copy.path)
+            // One step (`pagesPerStep: -1`): every page under one read lock, a consistent snapshot.
+            try source.backup(to: destination)
+            try source.close()
+            try destination.close()
         } catch {
             guard FileManager.default.fileExists(atPath: url.path) else { return nil }
             throw BackupError.snapshotFailed(path: url.path, cause: "\(error)")

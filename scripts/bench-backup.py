@@ -87,6 +87,12 @@ def target_bytes(target: Path):
     return sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
 
 
+def report(results, key, value):
+    """Records a figure and prints it at once (a long run that is interrupted still reports what it measured)."""
+    results[key] = value
+    print(f"{key}: {value}", file=sys.stderr, flush=True)
+
+
 def percentile(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
@@ -117,7 +123,7 @@ def main():
                 accounts = [create_account(server) for _ in range(args.accounts)]
                 time.sleep(2)
                 acked = write_load(server.url, accounts, args.writers, args.duration)
-                results[f"createRecord_per_s_backup_{mode}"] = round(len(acked) / args.duration, 1)
+                report(results, f"createRecord_per_s_backup_{mode}", round(len(acked) / args.duration, 1))
                 time.sleep(3)
             finally:
                 stop_server(server)
@@ -128,9 +134,9 @@ def main():
                     later = [landed for generation, landed in versions.get(did, []) if generation >= at]
                     if later:
                         lags.append(min(later) - at)
-                results["lag_p50_s"] = round(percentile(lags, 50), 3)
-                results["lag_p99_s"] = round(percentile(lags, 99), 3)
-                results["writes_without_a_later_version"] = len(acked) - len(lags)
+                report(results, "lag_p50_s", round(percentile(lags, 50), 3))
+                report(results, "lag_p99_s", round(percentile(lags, 99), 3))
+                report(results, "writes_without_a_later_version", len(acked) - len(lags))
                 restore_env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
                 restore_env.update({"PDS_BACKUP_TARGET": str(target), "PDS_BACKUP_ENCRYPTION_KEY": KEY})
                 started = time.time()
@@ -138,11 +144,11 @@ def main():
                                      env=restore_env, capture_output=True, text=True, check=True)
                 seconds = time.time() - started
                 summary = json.loads(out.stdout)
-                results["restore_accounts_per_s"] = round(summary["accounts"] / seconds, 1)
-                results["restore_MB_per_s"] = round(summary["bytes"] / seconds / 1e6, 2)
-                results["restore_seconds"] = round(seconds, 2)
-        results["on_off_ratio"] = round(
-            results["createRecord_per_s_backup_on"] / results["createRecord_per_s_backup_off"], 3)
+                report(results, "restore_accounts_per_s", round(summary["accounts"] / seconds, 1))
+                report(results, "restore_MB_per_s", round(summary["bytes"] / seconds / 1e6, 2))
+                report(results, "restore_seconds", round(seconds, 2))
+        report(results, "on_off_ratio", round(
+            results["createRecord_per_s_backup_on"] / results["createRecord_per_s_backup_off"], 3))
 
         for mode in ("off", "on"):
             data, target = tmp / f"idle-{mode}", tmp / f"idle-backup-{mode}"
@@ -159,14 +165,14 @@ def main():
                 write_load(server.url, accounts[:args.idle_active], args.idle_active, args.idle_duration,
                            rate_per_account=1)
                 cpu = cpu_seconds(server.process.pid) - before_cpu
-                results[f"idle_cpu_s_per_min_backup_{mode}"] = round(cpu * 60 / args.idle_duration, 2)
+                report(results, f"idle_cpu_s_per_min_backup_{mode}", round(cpu * 60 / args.idle_duration, 2))
                 if mode == "on":
                     shipped = target_bytes(target) - before_bytes
-                    results["idle_bytes_shipped_per_min"] = int(shipped * 60 / args.idle_duration)
+                    report(results, "idle_bytes_shipped_per_min", int(shipped * 60 / args.idle_duration))
             finally:
                 stop_server(server)
     results["parameters"] = vars(args)
-    print(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2), flush=True)
 
 
 if __name__ == "__main__":

@@ -103,6 +103,14 @@ package final class BackupShipper: Sendable {
     /// Ships the high-water mark `seq` when above the newest shipped; returns the bytes shipped.
     @discardableResult
     package func shipHighWaterMark(_ seq: Int64) async throws -> Int {
+        if highWaterMarks.withLock({ $0 }) < 0, let newest = catalog.withLock({ $0.newest(BackupFile.highWaterMark) }) {
+            // The first call: the mark the target already holds.
+            let (_, payload) = try SealedObject.open(
+                try await target.get(newest.objectName), object: newest.objectName, key: key, file: newest.file,
+                generation: newest.generation)
+            let shipped = Int64(String(decoding: payload, as: UTF8.self)) ?? -1
+            highWaterMarks.withLock { $0 = max($0, shipped) }
+        }
         guard seq > highWaterMarks.withLock({ $0 }) else { return 0 }
         let generation = Self.nowMilliseconds()
         let sealed = try SealedObject.seal(

@@ -107,6 +107,7 @@ def main():
     parser.add_argument("--idle-accounts", type=int, default=1000)
     parser.add_argument("--idle-active", type=int, default=10)
     parser.add_argument("--idle-duration", type=float, default=60)
+    parser.add_argument("--interval", default="500ms", help="PDS_BACKUP_INTERVAL")
     args = parser.parse_args()
     pds_e2e.binary = lambda: Path(args.binary)
     results = {}
@@ -117,7 +118,8 @@ def main():
             data.mkdir()
             env = dict(NO_RATE_LIMITS)
             if mode == "on":
-                env.update({"PDS_BACKUP_TARGET": str(target), "PDS_BACKUP_ENCRYPTION_KEY": KEY})
+                env.update({"PDS_BACKUP_TARGET": str(target), "PDS_BACKUP_ENCRYPTION_KEY": KEY,
+                            "PDS_BACKUP_INTERVAL": args.interval})
             server = start_server(data, extra_env=env)
             try:
                 accounts = [create_account(server) for _ in range(args.accounts)]
@@ -155,7 +157,8 @@ def main():
             data.mkdir()
             env = dict(NO_RATE_LIMITS)
             if mode == "on":
-                env.update({"PDS_BACKUP_TARGET": str(target), "PDS_BACKUP_ENCRYPTION_KEY": KEY})
+                env.update({"PDS_BACKUP_TARGET": str(target), "PDS_BACKUP_ENCRYPTION_KEY": KEY,
+                            "PDS_BACKUP_INTERVAL": args.interval})
             server = start_server(data, extra_env=env)
             try:
                 accounts = [create_account(server) for _ in range(args.idle_accounts)]

@@ -42,7 +42,7 @@ extension PDSCommand {
 
                 Backups (our extension): with PDS_BACKUP_TARGET and PDS_BACKUP_ENCRYPTION_KEY set, every changed \
                 actor store, signing key, service database and disk blob is shipped encrypted every \
-                PDS_BACKUP_INTERVAL (default 1s); see `pds backup --help`.
+                PDS_BACKUP_INTERVAL (default 500ms); see `pds backup --help`.
                 """
         )
 

@@ -74,6 +74,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Backup",
+            dependencies: [
+                "ATCore", "ActorStore", "BlobStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "HTTPGuard",
             dependencies: [
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -166,8 +178,8 @@ let package = Package(
         .executableTarget(
             name: "pds",
             dependencies: [
-                "ATCore", "ATCrypto", "ATRepo", "Identity", "PDSServer", "PLCServer", "PLCBundle", "SQLiteSupport",
-                "Sequencer", "ServiceDB",
+                "ATCore", "ATCrypto", "ATRepo", "Backup", "Identity", "PDSServer", "PLCServer", "PLCBundle",
+                "SQLiteSupport", "Sequencer", "ServiceDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -269,6 +281,11 @@ let package = Package(
         .testTarget(
             name: "ServiceDBTests",
             dependencies: ["ServiceDB", "SQLiteSupport", "TestFixtures", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "BackupTests",
+            dependencies: ["Backup", "ActorStore", "TestFixtures", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -54,6 +54,7 @@ extension ActorStore {
             keys.remove(did)
             throw error
         }
+        changes.notify(did)
     }
 
     /// Removes the actor: closes its handle (waiting for running work), forgets its key, and deletes its directory.
@@ -69,6 +70,7 @@ extension ActorStore {
                 try FileManager.default.removeItem(at: directory)
             }
         }
+        changes.notify(did)
     }
 
     // MARK: - Reserved keys

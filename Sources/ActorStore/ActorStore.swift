@@ -78,6 +78,8 @@ package final class ActorStore: Sendable {
     package let directory: Directory
     let handles: ActorHandleCache
     let keys: ActorKeyCache
+    /// Reports every actor whose files changed (commits, creation, destruction), for the continuous backup.
+    package let changes = ActorChangeFeed()
 
     /// A store over `configuration.actorsDirectory` (created if missing).
     /// - Parameters:
@@ -162,7 +164,7 @@ package final class ActorStore: Sendable {
         _ body: @escaping @Sendable (ActorStoreTransactor) throws -> T,
         committed: @escaping @Sendable (T) -> U
     ) async throws -> U {
-        let keys = self.keys
+        let (keys, changes) = (self.keys, self.changes)
         return try await handles.withHandle(did) { handle in
             try Task.checkCancellation()
             return try await withCheckedThrowingContinuation { continuation in
@@ -174,6 +176,7 @@ package final class ActorStore: Sendable {
                                 result = try body(ActorStoreTransactor(did: did, db: db, keys: keys))
                                 return .commit
                             }
+                            changes.notify(did)
                             return committed(result!)
                         }
                     )

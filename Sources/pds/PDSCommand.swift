@@ -27,6 +27,7 @@ struct PDSCommand: AsyncParsableCommand {
             CommandGroup(
                 name: "Maintenance (offline: the server stopped)",
                 subcommands: [Repo.self, SequencerCommand.self, Identity.self, Hostname.self]),
+            CommandGroup(name: "Backups (our extension)", subcommands: [BackupCommand.self]),
         ],
         defaultSubcommand: Serve.self
     )

@@ -39,6 +39,10 @@ extension PDSCommand {
                 x-request-id response header), secrets redacted. Metrics (our extension): PDS_METRICS_ENABLED=true \
                 serves Prometheus metrics at /metrics, on 127.0.0.1:PDS_METRICS_PORT instead of the main port when \
                 set, behind Authorization: Bearer PDS_METRICS_TOKEN when set.
+
+                Backups (our extension): with PDS_BACKUP_TARGET and PDS_BACKUP_ENCRYPTION_KEY set, every changed \
+                actor store, signing key, service database and disk blob is shipped encrypted every \
+                PDS_BACKUP_INTERVAL (default 500ms); see `pds backup --help`.
                 """
         )
 
@@ -105,9 +109,12 @@ extension PDSCommand {
                     "Embedded PLC directory running in-process",
                     metadata: ["plc.url": "\(configuration.service.publicURL)\(PDSServices.embeddedPLCPath)"])
             }
+            try await RestoreAnnouncer(services: services, logger: logger).applyIfRestored()
+            let backup = try await ContinuousBackup.start(environment: environment, services: services, logger: logger)
             // Runs the start-up reconcile before accepting requests (DESIGN §4).
             let app = try await buildApplication(services: services, logger: logger)
             try await app.runService()
+            await backup?.stop()
             withExtendedLifetime(lock) {}
         }
 

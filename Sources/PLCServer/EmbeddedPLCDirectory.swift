@@ -1,6 +1,7 @@
 import ATCore
 import Foundation
 import Hummingbird
+import HummingbirdWebSocket
 import Identity
 import Logging
 
@@ -9,7 +10,8 @@ import Logging
 /// routes, and usable in-process as a ``PLCClient``.
 ///
 /// Routes: `GET /:did`, `/:did/data`, `/:did/log`, `/:did/log/audit`, `/:did/log/last`, `POST /:did`, and
-/// `GET /export?after=&count=` (JSON lines).
+/// `GET /export?after=&count=` (JSON lines), and the WebSocket `GET /export/stream?cursor=<seq>`
+/// (``addWebSocketRoutes(to:)``).
 ///
 /// To serve it on its own port (`pds plc serve`, or beside a dev-mode PDS), run ``makeApplication(host:port:logger:)``
 /// as a `Service`; to mount it in another router, call ``addRoutes(to:)`` on a group.
@@ -121,9 +123,11 @@ package final class EmbeddedPLCDirectory: PLCClient, Sendable {
         let router = Router()
         extraRoutes(router)
         addRoutes(to: router)
+        let webSocketRouter = Router(context: BasicWebSocketRequestContext.self)
+        addWebSocketRoutes(to: webSocketRouter)
         return Application(
-            router: router, configuration: .init(address: .hostname(host, port: port), serverName: "swift-pds-plc"),
-            logger: logger)
+            router: router, server: .http1WebSocketUpgrade(webSocketRouter: webSocketRouter),
+            configuration: .init(address: .hostname(host, port: port), serverName: "swift-pds-plc"), logger: logger)
     }
 
     // MARK: - Handlers
@@ -151,22 +155,26 @@ package final class EmbeddedPLCDirectory: PLCClient, Sendable {
         var body: [UInt8] = []
         for (index, item) in page.enumerated() {
             if index > 0 { body.append(UInt8(ascii: "\n")) }
-            var line: [String: JSONValue] = [
-                "did": .string(item.entry.did.rawValue), "operation": item.entry.operation.jsonValue,
-                "cid": .string(item.entry.cid.description),
-                "createdAt": .string(Datetime(item.entry.createdAt).rawValue),
-            ]
+            var line = Self.exportRecord(item.entry)
             if case .sequence = cursor {
+                line["nullified"] = nil
                 line["type"] = .string("indexed_op")
                 line["seq"] = .number(String(item.seq))
-            } else {
-                line["nullified"] = .bool(item.entry.nullified)
             }
             JSONValue.object(line).write(into: &body)
         }
         return Response(
             status: .ok, headers: [.contentType: "application/jsonlines"],
             body: .init(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    /// One operation as an `/export` line's members: `{did, operation, cid, nullified, createdAt}`.
+    static func exportRecord(_ entry: PLCLogEntry) -> [String: JSONValue] {
+        [
+            "did": .string(entry.did.rawValue), "operation": entry.operation.jsonValue,
+            "cid": .string(entry.cid.description), "nullified": .bool(entry.nullified),
+            "createdAt": .string(Datetime(entry.createdAt).rawValue),
+        ]
     }
 
     /// Runs a handler, turning directory refusals into `{"message"}` responses.

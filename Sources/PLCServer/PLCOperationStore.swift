@@ -19,6 +19,8 @@ package final class PLCOperationStore: Sendable {
     }
 
     let pool: DatabasePool
+    /// Wakes `/export/stream` connections after each commit of new operations.
+    package let feed = PLCOperationFeed()
     private let now: @Sendable () -> Date
 
     /// Opens (creating if needed) the directory database.
@@ -77,6 +79,7 @@ package final class PLCOperationStore: Sendable {
                 sql: "INSERT INTO operations (did, cid, operation, nullified, createdAt) VALUES (?, ?, ?, 0, ?)",
                 arguments: [did.rawValue, cid.description, text, Datetime(acceptedAt).rawValue])
         }
+        feed.notify()
     }
 
     /// The acceptance time of a new operation: the clock, but never at or before the latest `createdAt` in the
@@ -164,6 +167,11 @@ package final class PLCOperationStore: Sendable {
                 return (seq, try Self.entry(row))
             }
         }
+    }
+
+    /// The greatest sequence number in the log, 0 when it is empty.
+    package func latestSequence() async throws -> Int64 {
+        try await pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM operations") ?? 0 }
     }
 
     // MARK: - Rows

@@ -24,12 +24,15 @@ extension PDSCommand.PLC {
             abstract: "Serve a PLC directory backed by SQLite, or a validating replica of an upstream one.",
             discussion: """
                 Validates operations like plc.directory (signatures, prev chain, 72-hour recovery, tombstones, \
-                size limits) and serves /:did, /:did/data, /:did/log, /:did/log/audit, /:did/log/last, POST /:did \
-                and /export. Point a PDS at it with PDS_DID_PLC_URL=http://<host>:<port>.
+                size limits) and serves /:did, /:did/data, /:did/log, /:did/log/audit, /:did/log/last, POST /:did, \
+                /export and the WebSocket /export/stream?cursor=<seq>. Point a PDS at it with \
+                PDS_DID_PLC_URL=http://<host>:<port>.
 
                 With --replicate URL it is a read-only replica: it pages URL's /export, validates every operation \
                 against its DID's history (invalid ones are recorded with the reason and never served), and \
-                resumes after a restart where it stopped. A database replicates one upstream only. Extra routes: \
+                resumes after a restart where it stopped. Once caught up it follows URL's /export/stream when URL \
+                offers one, and goes back to paging from its cursor on any gap; otherwise it polls /export every \
+                --poll-interval seconds. A database replicates one upstream only. Extra routes: \
                 GET /_replica/status (cursor, lag, ops/s, accepted and rejected counts) and \
                 GET /_replica/rejected?after=<position>&limit=<n>. A progress line is logged every \
                 --progress-interval seconds.
@@ -60,6 +63,9 @@ extension PDSCommand.PLC {
         @Option(name: .long, help: "With --replicate: seconds between progress lines in the log.")
         var progressInterval: Double = 10
 
+        @Option(name: .long, help: "With --replicate: seconds between /export polls once caught up without a stream.")
+        var pollInterval: Double = 1
+
         @Option(name: .long, help: "Serve the plcbundle archive in this directory under /bundles/.")
         var bundles: String?
 
@@ -67,6 +73,7 @@ extension PDSCommand.PLC {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be a port number") }
             guard (1...1000).contains(pageSize) else { throw ValidationError("--page-size must be 1 to 1000") }
             if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+            guard pollInterval > 0 else { throw ValidationError("--poll-interval must be positive") }
             var logger = Logger(label: "pds.plc")
             logger.logLevel =
                 ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
@@ -80,6 +87,7 @@ extension PDSCommand.PLC {
                 if let workers { options.workers = workers }
                 options.pageSize = pageSize
                 options.progressInterval = progressInterval
+                options.pollInterval = .milliseconds(Int64(pollInterval * 1000))
                 do {
                     replicator = try await PLCReplicator(
                         store: directory.store, upstream: PLCUpstreamExport(baseURL: replicate), options: options,

@@ -109,6 +109,19 @@ import Testing
         }
     }
 
+    /// A stream message is its `/export` record plus `type` and `seq`: the replica keeps the record as the line.
+    @Test func streamMessagesCarryTheExportLine() {
+        let record = #""cid":"bafyreib","createdAt":"2024-01-01T00:00:00.000Z","did":"did:plc:a","#
+            + #""nullified":false,"operation":{"sig":"x"}"#
+        let message = #"{"seq":42,"# + record + #","type":"sequenced_op"}"#
+        let read = PLCUpstreamExport.streamRecord(message)
+        #expect(read?.seq == 42)
+        #expect(read?.line == "{" + record + "}")
+        #expect(PLCUpstreamExport.streamRecord(#"{"did":"did:plc:a"}"#) == nil)
+        #expect(PLCUpstreamExport.streamRecord(#"{"seq":"1"}"#) == nil)
+        #expect(PLCUpstreamExport.streamRecord("not json") == nil)
+    }
+
     static func summary(_ decisions: [PLCReplicaDecision]) -> [String] {
         decisions.map {
             switch $0.outcome {

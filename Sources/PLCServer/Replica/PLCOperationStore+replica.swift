@@ -92,6 +92,7 @@ extension PLCOperationStore {
                 sql: "INSERT INTO replica_cursor (id, state) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET state = ?",
                 arguments: [state, state])
         }
+        feed.notify()
     }
 
     /// The operations the replica refused, oldest first.

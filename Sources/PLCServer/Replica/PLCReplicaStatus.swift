@@ -4,10 +4,20 @@ import Synchronization
 
 /// A replica's live progress, as `GET /_replica/status` reports it and the periodic progress line logs it.
 package struct PLCReplicaStatus: Sendable {
+    /// How the replica is reading its upstream.
+    package enum Mode: String, Sendable {
+        /// Fetching `/export` pages (catching up, polling, or after a stream gap).
+        case paging
+        /// Following the upstream's `/export/stream` WebSocket.
+        case streaming
+    }
+
     /// The upstream directory.
     package var upstream: String
     /// The committed cursor.
     package var cursor: PLCReplicaCursor
+    /// How the replica is reading its upstream now.
+    package var mode: Mode = .paging
     /// Operations per second (accepted, duplicate or rejected) over the last ten seconds.
     package var operationsPerSecond: Double = 0
     /// Whether the last page reached the end of the upstream's log.
@@ -23,7 +33,7 @@ package struct PLCReplicaStatus: Sendable {
     package var jsonValue: JSONValue {
         var members: [String: JSONValue] = [
             "upstream": .string(upstream),
-            "mode": .string("paging"),
+            "mode": .string(mode.rawValue),
             "position": .number(String(cursor.position)),
             "accepted": .number(String(cursor.accepted)),
             "rejected": .number(String(cursor.rejected)),
@@ -55,7 +65,8 @@ package final class PLCReplicaProgress: Sendable {
     ///   - now: the start time.
     package init(cursor: PLCReplicaCursor, now: Date = Date()) {
         state = Mutex(
-            State(status: PLCReplicaStatus(upstream: cursor.upstream, cursor: cursor, startedAt: now),
+            State(
+                status: PLCReplicaStatus(upstream: cursor.upstream, cursor: cursor, startedAt: now),
                 samples: [(now, cursor.position)]))
     }
 
@@ -86,6 +97,11 @@ package final class PLCReplicaProgress: Sendable {
                 state.status.lagSeconds = max(0, now.timeIntervalSince(date))
             }
         }
+    }
+
+    /// Records a switch between paging and streaming.
+    func switched(to mode: PLCReplicaStatus.Mode) {
+        state.withLock { $0.status.mode = mode }
     }
 
     /// Records a failure (the replicator retries after a pause).

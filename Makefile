@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PORT ?= 2583
 
-.PHONY: setup run build dist test test-swift test-e2e bench bench-http bench-proxy clean
+.PHONY: setup run build dist test test-swift test-e2e bench bench-http bench-proxy fuzz clean
 
 setup:
 	./scripts/setup.sh
@@ -46,5 +46,10 @@ bench-proxy: build
 	./scripts/setup.sh --test
 	.venv/bin/python scripts/bench-proxy.py
 
+# Coverage-guided fuzzing of the parsers facing the network (libFuzzer; slow, not part of `make test`).
+# FUZZ_RUNS (default 1000000) executions per target; `scripts/fuzz.sh cbor` runs one target.
+fuzz:
+	./scripts/fuzz.sh
+
 clean:
-	rm -rf .build .build-dist .venv dist
+	rm -rf .build .build-dist .build-fuzz .venv dist

@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PORT ?= 2583
 
-.PHONY: setup run build dist test test-swift test-e2e bench bench-http bench-proxy bench-import bench-plc clean
+.PHONY: setup run build dist test test-swift test-e2e bench bench-http bench-proxy bench-import bench-plc fuzz clean
 
 setup:
 	./scripts/setup.sh
@@ -54,5 +54,10 @@ bench-plc: build
 	./scripts/setup.sh --test
 	.venv/bin/python scripts/bench-plc.py
 
+# Coverage-guided fuzzing of the parsers facing the network (libFuzzer; slow, not part of `make test`).
+# FUZZ_RUNS (default 1000000) executions per target; `scripts/fuzz.sh cbor` runs one target.
+fuzz:
+	./scripts/fuzz.sh
+
 clean:
-	rm -rf .build .build-dist .venv dist
+	rm -rf .build .build-dist .build-fuzz .venv dist

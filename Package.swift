@@ -205,6 +205,31 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The fuzzing harnesses (`make fuzz`, scripts/fuzz.sh), built with libFuzzer instrumentation in .build-fuzz; in
+        // an ordinary build they replay corpus files. CLibFuzzer only declares libFuzzer's driver entry point.
+        .systemLibrary(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzDriver", dependencies: ["CLibFuzzer"], path: "Fuzz/Sources/FuzzDriver", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "pds-fuzz",
+            dependencies: [
+                "ATCore", "FuzzDriver", "Lexicon", "Sequencer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Fuzz/Sources/pds-fuzz",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "pds-fuzz-server",
+            dependencies: [
+                "ATCore", "FuzzDriver", "Identity", "PDSServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Fuzz/Sources/pds-fuzz-server",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(name: "repo-fixture", dependencies: ["ATCore", "ATCrypto", "ATRepo"], swiftSettings: swiftSettings),
         // Test helpers in three layers, so that a module's tests compile only what that module needs:
         // TestFixtures (interop fixtures, temporary directories, a test clock) for every test target,

@@ -190,6 +190,9 @@ def main() -> int:
     parser.add_argument("--connections", default="1,8,32", help="comma-separated wrk connection counts (default 1,8,32)")
     parser.add_argument("--only", help="run only the scenarios whose method contains this (createRecord, getRecord, _health)")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--log-level", default="error",
+                        help="the server's LOG_LEVEL (default error: no per-request lines; info, the server's default, "
+                             "writes one `request completed` line per request to a file)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("bench-http: wrk is not installed (apt-get install wrk)", file=sys.stderr)
@@ -203,7 +206,7 @@ def main() -> int:
         workdir = Path(tmp)
         data = workdir / "data"
         data.mkdir()
-        server = Server(args.binary, data)
+        server = Server(args.binary, data, {"LOG_LEVEL": args.log_level})
         try:
             accounts = create_accounts(server, args.actors)
             one, many = accounts[:1], accounts

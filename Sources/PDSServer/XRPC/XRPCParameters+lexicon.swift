@@ -1,7 +1,19 @@
 import ATCore
+import Hummingbird
 import Lexicon
 
 extension XRPCParameters {
+    /// Checks `request`'s query parameters against its method's lexicon, as ``XRPCLexiconMiddleware`` does; a
+    /// request that is not an XRPC call, or whose method is not in `catalog`, passes. The fuzzing harness's entry.
+    /// - Throws: 400 `InvalidRequest`, see ``validate(against:validator:)``.
+    package static func validateQuery(of request: Request, catalog: LexiconCatalog = KnownLexicons.catalog)
+        throws(XRPCError)
+    {
+        guard let nsid = request.xrpcMethod, let parameters = XRPCMethodSchema(nsid: nsid, catalog: catalog)?.parameters
+        else { return }
+        try XRPCParameters(request).validate(against: parameters)
+    }
+
     /// Checks the query parameters against a method's `parameters` schema, as the reference's xrpc-server does before
     /// any handler runs: a required parameter that is absent (or empty) is refused, and every parameter present must
     /// have its declared type, format and bounds. Parameters the schema does not name are ignored.

@@ -1,0 +1,1 @@
+…4Vx°U"1€¿4Vx{P3f]"p[&y±W2v]2v&q7aQ'zv@?wLNJ"`U#{H!`fA(fB"xH"

@@ -1,0 +1,1 @@
+‚þ,4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx4Vx

@@ -478,3 +478,30 @@ def test_sign_in_attempts_are_rate_limited(setup):
     statuses = [browser.post(f"{base(pds)}/oauth/authorize/sign-in", data=form).status_code for _ in range(31)]
     assert statuses[:30] == [401] * 30
     assert statuses[30] == 429
+
+
+def test_remembered_consent(setup):
+    """Once an account has approved a client's scopes, a later request naming the account (`login_hint`) for the same
+    or narrower scopes is approved without any page, as the reference's automatic SSO; wider scopes ask again."""
+    pds, client, browser = setup
+    account = create_account(pds)
+    dpop = DPoP()
+    request_uri, _, _ = push(pds, client, dpop, prompt="login")
+    authorize_in_browser(pds, client, browser, request_uri, account["handle"])
+
+    for scope in (SCOPE, "atproto"):
+        before = len(client.callbacks)
+        request_uri, verifier, state = push(pds, client, dpop, scope=scope, login_hint=account["handle"])
+        query = urllib.parse.urlencode({"client_id": client.client_id, "request_uri": request_uri})
+        browser.navigate(f"{base(pds)}/oauth/authorize?{query}")
+        browser.wait_for("document.getElementById('done')")
+        assert len(client.callbacks) == before + 1 and client.callbacks[-1]["state"] == state
+        r = exchange(pds, client, dpop, client.callbacks[-1]["code"], verifier)
+        assert r.status_code == 200 and r.json()["scope"] == scope and r.json()["sub"] == account["did"], r.text
+
+    # A scope not approved before: the consent page again.
+    request_uri, _, _ = push(pds, client, dpop, scope=f"{SCOPE} transition:email", login_hint=account["handle"])
+    query = urllib.parse.urlencode({"client_id": client.client_id, "request_uri": request_uri})
+    browser.navigate(f"{base(pds)}/oauth/authorize?{query}")
+    browser.wait_for("document.getElementById('allow')")
+    assert "Allow Test Client?" in browser.text()

@@ -78,8 +78,9 @@ extension OAuthProvider {
         let parameters = try OAuthRequestParameters.decode(token.parameters)
         guard parameters.dpop_jkt == proof.jkt else { throw OAuthError.invalidGrant("DPoP key mismatch") }
         let current = now()
-        guard current.timeIntervalSince(token.createdAt) < Self.sessionLifetime,
-            current.timeIntervalSince(token.updatedAt) < Self.refreshInactivity
+        let lifetimes = lifetimes(clientID: clientID)
+        guard current.timeIntervalSince(token.createdAt) < lifetimes.session,
+            current.timeIntervalSince(token.updatedAt) < lifetimes.inactivity
         else {
             _ = try await serviceDB.revokeOAuthToken(id: token.id, did: token.did)
             throw OAuthError.invalidGrant("The session has expired")
@@ -137,7 +138,9 @@ extension OAuthProvider {
                 "client_id": record.clientId,
                 "sub": record.did, "iss": issuer, "aud": serviceDID,
                 "iat": Int(record.createdAt.timeIntervalSince1970),
-                "exp": Int(record.updatedAt.addingTimeInterval(Self.refreshInactivity).timeIntervalSince1970),
+                "exp": Int(
+                    record.updatedAt.addingTimeInterval(lifetimes(clientID: record.clientId).inactivity)
+                        .timeIntervalSince1970),
             ]
         }
         guard let access = try? OAuthAccessToken.verify(token, secret: secret),

@@ -17,6 +17,8 @@ package struct OAuthProvider: Sendable {
     let clients: OAuthClientStore
     /// The first-party clients (`PDS_OAUTH_TRUSTED_CLIENTS`), whose sessions last longer.
     let trustedClients: Set<String>
+    /// Checks `private_key_jwt` clients' assertions.
+    let assertions: ClientAssertionVerifier
     let now: @Sendable () -> Date
 
     /// PAR requests live 5 minutes; an issued code 1 minute; access tokens 60 minutes.
@@ -35,9 +37,11 @@ package struct OAuthProvider: Sendable {
     /// Creates the provider.
     package init(
         issuer: String, serviceDID: String, jwtSecret: String, serviceDB: ServiceDB, passwords: PasswordVerifier,
-        clients: OAuthClientStore, trustedClients: Set<String> = [], now: @escaping @Sendable () -> Date = Date.init
+        clients: OAuthClientStore, trustedClients: Set<String> = [], assertionReplay: ReplayCache = ReplayCache(),
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.trustedClients = trustedClients
+        self.assertions = ClientAssertionVerifier(issuer: issuer, replay: assertionReplay)
         self.issuer = issuer
         self.serviceDID = serviceDID
         self.secret = SymmetricKey(data: Array(jwtSecret.utf8))
@@ -47,9 +51,10 @@ package struct OAuthProvider: Sendable {
         self.now = now
     }
 
-    /// How long a session of `clientID` lasts: its whole life, and the longest it may go without a refresh.
-    func lifetimes(clientID: String) -> (session: TimeInterval, inactivity: TimeInterval) {
-        trustedClients.contains(clientID)
+    /// How long a session of `clientID` lasts: its whole life, and the longest it may go without a refresh. Trusted
+    /// and confidential clients (`clientAuth` not `none`) get the longer lifetimes, as the reference.
+    func lifetimes(clientID: String, clientAuth: String) -> (session: TimeInterval, inactivity: TimeInterval) {
+        trustedClients.contains(clientID) || Self.authMethod(clientAuth) != "none"
             ? (Self.trustedSessionLifetime, Self.trustedRefreshInactivity)
             : (Self.sessionLifetime, Self.refreshInactivity)
     }
@@ -67,10 +72,8 @@ package struct OAuthProvider: Sendable {
         -> (requestURI: String, expiresIn: Int)
     {
         guard let clientID = form["client_id"] else { throw OAuthError.invalidRequest("client_id is required") }
-        if form["client_assertion"] != nil || form["client_assertion_type"] != nil {
-            throw OAuthError.invalidClient("Client assertions are not supported by this server yet")
-        }
         let client = try await clients.metadata(clientID: clientID)
+        let clientAuth = try await authenticateClient(client, form: form)
         var parameters = try OAuthRequestParameters(form: form, client: client)
         if let proof {
             if let bound = parameters.dpop_jkt, bound != proof.jkt {
@@ -81,7 +84,7 @@ package struct OAuthProvider: Sendable {
         let id = OAuthIdentifier.requestID()
         try await serviceDB.insertOAuthRequest(
             .init(
-                id: id, clientId: clientID, clientAuth: Self.publicClientAuth, parameters: try parameters.json(),
+                id: id, clientId: clientID, clientAuth: clientAuth, parameters: try parameters.json(),
                 expiresAt: now().addingTimeInterval(Self.requestLifetime)),
             now: now())
         return (OAuthIdentifier.requestURIPrefix + id, Int(Self.requestLifetime) - 1)

@@ -189,7 +189,8 @@ package final class PDSServices: Sendable {
         oauthProvider = OAuthProvider(
             issuer: configuration.service.publicURL, serviceDID: configuration.service.did,
             jwtSecret: secrets.jwtSecret, serviceDB: serviceDB, passwords: passwordVerifier,
-            clients: OAuthClientStore(fetch: fetch, now: now), now: now)
+            clients: OAuthClientStore(fetch: fetch, now: now), trustedClients: Set(configuration.oauth.trustedClients),
+            now: now)
         dpop = DPoPVerifier(nonces: DPoPNonces(secret: configuration.oauth.dpopKey, now: now), replay: ReplayCache())
         var authVerifier = AuthVerifier(
             tokens: tokens, serviceDB: serviceDB, adminPassword: secrets.adminPassword,

@@ -46,6 +46,10 @@ class ClientHost:
              "-addext", f"subjectAltName=DNS:{self.hostname}"],
             check=True, capture_output=True)
         self.client_id = f"https://{self.hostname}/oauth-client-metadata.json"
+        # A confidential (`private_key_jwt`) client on the same host, with its public key inline.
+        self.confidential_id = f"https://{self.hostname}/confidential-client-metadata.json"
+        self.client_key = ECKey.generate_key("P-256")
+        self.client_kid = "key-1"
         self.callbacks: list[dict] = []
         self.callback_port = free_port()
         self.redirect_uri = f"http://127.0.0.1:{self.callback_port}/callback"
@@ -60,7 +64,18 @@ class ClientHost:
                     "response_types": ["code"], "scope": f"{SCOPE} transition:email",
                     "token_endpoint_auth_method": "none", "dpop_bound_access_tokens": True,
                 }).encode()
-                self.send_response(200 if self.path == "/oauth-client-metadata.json" else 404)
+                if self.path == "/confidential-client-metadata.json":
+                    public = {**owner.client_key.as_dict(private=False), "kid": owner.client_kid, "alg": "ES256"}
+                    body = json.dumps({
+                        "client_id": owner.confidential_id, "client_name": "Test Client",
+                        "client_uri": f"https://{owner.hostname}", "application_type": "web",
+                        "redirect_uris": [owner.redirect_uri], "grant_types": ["authorization_code", "refresh_token"],
+                        "response_types": ["code"], "scope": SCOPE, "dpop_bound_access_tokens": True,
+                        "token_endpoint_auth_method": "private_key_jwt", "token_endpoint_auth_signing_alg": "ES256",
+                        "jwks": {"keys": [public]},
+                    }).encode()
+                known = ("/oauth-client-metadata.json", "/confidential-client-metadata.json")
+                self.send_response(200 if self.path in known else 404)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
@@ -223,6 +238,8 @@ def test_metadata(setup):
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert {"ES256", "ES256K"} <= set(meta["dpop_signing_alg_values_supported"])
     assert meta["client_id_metadata_document_supported"] is True
+    assert meta["token_endpoint_auth_methods_supported"] == ["none", "private_key_jwt"]
+    assert "ES256" in meta["token_endpoint_auth_signing_alg_values_supported"]
     assert meta["pushed_authorization_request_endpoint"] == f"{base(pds)}/oauth/par"
     resource = requests.get(f"{base(pds)}/.well-known/oauth-protected-resource")
     assert resource.json()["authorization_servers"] == [base(pds)]
@@ -478,3 +495,103 @@ def test_sign_in_attempts_are_rate_limited(setup):
     statuses = [browser.post(f"{base(pds)}/oauth/authorize/sign-in", data=form).status_code for _ in range(31)]
     assert statuses[:30] == [401] * 30
     assert statuses[30] == 429
+
+
+def test_remembered_consent(setup):
+    """Once an account has approved a client's scopes, a later request naming the account (`login_hint`) for the same
+    or narrower scopes is approved without any page, as the reference's automatic SSO; wider scopes ask again."""
+    pds, client, browser = setup
+    account = create_account(pds)
+    dpop = DPoP()
+    request_uri, _, _ = push(pds, client, dpop, prompt="login")
+    authorize_in_browser(pds, client, browser, request_uri, account["handle"])
+
+    for scope in (SCOPE, "atproto"):
+        before = len(client.callbacks)
+        request_uri, verifier, state = push(pds, client, dpop, scope=scope, login_hint=account["handle"])
+        query = urllib.parse.urlencode({"client_id": client.client_id, "request_uri": request_uri})
+        browser.navigate(f"{base(pds)}/oauth/authorize?{query}")
+        browser.wait_for("document.getElementById('done')")
+        assert len(client.callbacks) == before + 1 and client.callbacks[-1]["state"] == state
+        r = exchange(pds, client, dpop, client.callbacks[-1]["code"], verifier)
+        assert r.status_code == 200 and r.json()["scope"] == scope and r.json()["sub"] == account["did"], r.text
+
+    # A scope not approved before: the consent page again.
+    request_uri, _, _ = push(pds, client, dpop, scope=f"{SCOPE} transition:email", login_hint=account["handle"])
+    query = urllib.parse.urlencode({"client_id": client.client_id, "request_uri": request_uri})
+    browser.navigate(f"{base(pds)}/oauth/authorize?{query}")
+    browser.wait_for("document.getElementById('allow')")
+    assert "Allow Test Client?" in browser.text()
+
+
+def client_assertion(pds, client: ClientHost, **overrides) -> dict:
+    """The `private_key_jwt` form fields: a fresh assertion signed with the confidential client's key."""
+    now = int(time.time())
+    claims = {"iss": client.confidential_id, "sub": client.confidential_id, "aud": base(pds),
+              "jti": secrets.token_urlsafe(16), "iat": now, "exp": now + 60, **overrides}
+    assertion = jwt.encode({"alg": "ES256", "kid": client.client_kid}, claims, client.client_key, algorithms=["ES256"])
+    return {"client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            "client_assertion": assertion}
+
+
+def test_confidential_client(setup):
+    """A `private_key_jwt` client: PAR, token and refresh each need a fresh assertion signed with its key."""
+    pds, client, browser = setup
+    account = create_account(pds)
+    dpop = DPoP()
+    verifier, challenge = pkce()
+    par = {"client_id": client.confidential_id, "response_type": "code", "redirect_uri": client.redirect_uri,
+           "scope": SCOPE, "code_challenge": challenge, "code_challenge_method": "S256", "prompt": "login"}
+    refused = dpop.request("POST", f"{base(pds)}/oauth/par", data=par)
+    assert refused.status_code in (400, 401) and refused.json()["error"] == "invalid_client", refused.text
+    wrong_aud = dpop.request("POST", f"{base(pds)}/oauth/par", data={
+        **par, **client_assertion(pds, client, aud="https://elsewhere.example.com")})
+    assert wrong_aud.json()["error"] == "invalid_client", wrong_aud.text
+    r = dpop.request("POST", f"{base(pds)}/oauth/par", data={**par, **client_assertion(pds, client)})
+    assert r.status_code == 201, r.text
+
+    query = urllib.parse.urlencode({"client_id": client.confidential_id, "request_uri": r.json()["request_uri"]})
+    browser.navigate(f"{base(pds)}/oauth/authorize?{query}")
+    browser.wait_for("document.getElementById('password')")
+    browser.type_into("identifier", account["handle"])
+    browser.type_into("password", PASSWORD)
+    browser.click("sign-in")
+    browser.wait_for("document.getElementById('allow')")
+    browser.click("allow")
+    browser.wait_for("document.getElementById('done')")
+    code = client.callbacks[-1]["code"]
+
+    token = {"grant_type": "authorization_code", "code": code, "code_verifier": verifier,
+             "redirect_uri": client.redirect_uri, "client_id": client.confidential_id}
+    refused = dpop.request("POST", f"{base(pds)}/oauth/token", data=token)
+    assert refused.json()["error"] == "invalid_client", refused.text
+    r = dpop.request("POST", f"{base(pds)}/oauth/token", data={**token, **client_assertion(pds, client)})
+    assert r.status_code == 200, r.text
+    tokens = r.json()
+    assert tokens["sub"] == account["did"] and tokens["scope"] == SCOPE
+    session = dpop.request("GET", f"{base(pds)}/xrpc/com.atproto.server.getSession",
+                           access_token=tokens["access_token"])
+    assert session.status_code == 200 and session.json()["did"] == account["did"], session.text
+
+    refresh = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+               "client_id": client.confidential_id}
+    refused = dpop.request("POST", f"{base(pds)}/oauth/token", data=refresh)
+    assert refused.json()["error"] == "invalid_client", refused.text
+    fields = client_assertion(pds, client)
+    r = dpop.request("POST", f"{base(pds)}/oauth/token", data={**refresh, **fields})
+    assert r.status_code == 200, r.text
+    # The same assertion again is a replay.
+    replayed = dpop.request("POST", f"{base(pds)}/oauth/token", data={
+        **refresh, "refresh_token": r.json()["refresh_token"], **fields})
+    assert replayed.json()["error"] == "invalid_client", replayed.text
+    r = dpop.request("POST", f"{base(pds)}/oauth/token", data={
+        **refresh, "refresh_token": r.json()["refresh_token"], **client_assertion(pds, client)})
+    assert r.status_code == 200, r.text
+
+    # Revocation authenticates the client too.
+    revoke = {"token": r.json()["access_token"], "client_id": client.confidential_id}
+    refused = requests.post(f"{base(pds)}/oauth/revoke", data=revoke)
+    assert refused.json()["error"] == "invalid_client", refused.text
+    assert requests.post(f"{base(pds)}/oauth/revoke", data={**revoke, **client_assertion(pds, client)}).status_code == 200
+    gone = dpop.request("GET", f"{base(pds)}/xrpc/com.atproto.server.getSession", access_token=revoke["token"])
+    assert gone.status_code == 401, gone.text

@@ -5,7 +5,8 @@ extension PDSConfiguration {
     /// The OAuth authorization server (`PDS_OAUTH_*`, `PDS_DPOP_SECRET`).
     package struct OAuth: Sendable {
         /// - `pds.oauthTrustedClients` → `PDS_OAUTH_TRUSTED_CLIENTS`: comma-separated client ids treated as
-        ///   first-party (default none). Read and validated; they are not yet treated differently (see README).
+        ///   first-party (default none): their sessions last 2 years, or 3 months without a refresh, as the
+        ///   reference's.
         package var trustedClients: [String]
         /// - `pds.dpopSecret` → `PDS_DPOP_SECRET`: the key DPoP nonces are derived from, so that several processes
         ///   (or a restart) agree on them (default: random per process, as the reference).

@@ -51,6 +51,10 @@ struct OAuthAuthorizePages: Sendable {
         }
         let pending = try await provider.pendingRequest(requestURI: requestURI, clientID: query["client_id"])
         let browser = try await browsers.browser(request, peer: peer)
+        if let did = try await provider.silentApproval(pending, deviceID: browser.deviceID) {
+            return OAuthHTTP.redirect(
+                try await provider.approve(pending, did: did, deviceID: browser.deviceID), cookies: browser.cookies)
+        }
         let form = OAuthPages.FormContext(requestURI: requestURI, clientID: pending.record.clientId, csrf: browser.csrf)
         if pending.parameters.prompt != "login",
             let account = try await provider.signedInAccount(

@@ -16,6 +16,10 @@ package struct OAuthClientMetadata: Codable, Sendable, Equatable {
     package var token_endpoint_auth_method: String?
     package var application_type: String?
     package var dpop_bound_access_tokens: Bool?
+    /// `private_key_jwt` clients: the algorithm of their assertions, and their public keys inline or by URL.
+    package var token_endpoint_auth_signing_alg: String?
+    package var jwks: OAuthJWKSet?
+    package var jwks_uri: String?
 
     /// The metadata of a loopback development client (`http://localhost[?redirect_uri=…&scope=…]`), as the spec
     /// defines it: a public native client whose redirect URIs default to `http://127.0.0.1/` and `http://[::1]/`.
@@ -35,7 +39,7 @@ package struct OAuthClientMetadata: Codable, Sendable, Equatable {
             redirect_uris: redirects.isEmpty ? ["http://127.0.0.1/", "http://[::1]/"] : redirects,
             grant_types: ["authorization_code", "refresh_token"], response_types: ["code"],
             scope: scopes.first ?? "atproto", token_endpoint_auth_method: "none", application_type: "native",
-            dpop_bound_access_tokens: true)
+            dpop_bound_access_tokens: true, token_endpoint_auth_signing_alg: nil, jwks: nil, jwks_uri: nil)
     }
 
     /// Whether `clientID` is a loopback client id.
@@ -65,7 +69,20 @@ package struct OAuthClientMetadata: Codable, Sendable, Equatable {
         switch token_endpoint_auth_method ?? "none" {
         case "none": break
         case "private_key_jwt":
-            throw .invalidClientMetadata("private_key_jwt client authentication is not supported by this server yet")
+            guard let alg = token_endpoint_auth_signing_alg, OAuthJWKSet.algorithms.contains(alg) else {
+                throw .invalidClientMetadata("token_endpoint_auth_signing_alg must be ES256 or ES256K")
+            }
+            switch (jwks, jwks_uri) {
+            case (let set?, nil):
+                guard set.keys.contains(where: { $0.algorithm == alg }) else {
+                    throw .invalidClientMetadata("jwks has no public \(alg) key")
+                }
+            case (nil, let uri?):
+                guard URLComponents(string: uri)?.scheme == "https" else {
+                    throw .invalidClientMetadata("jwks_uri must be an https URL")
+                }
+            default: throw .invalidClientMetadata("private_key_jwt clients must give exactly one of jwks and jwks_uri")
+            }
         default: throw .invalidClientMetadata("unsupported token_endpoint_auth_method")
         }
         guard !redirect_uris.isEmpty, redirect_uris.count <= 64 else {
@@ -105,5 +122,33 @@ package struct OAuthClientMetadata: Codable, Sendable, Equatable {
             url.port = nil
             return url.host == candidate.host && url.path == candidate.path && url.query == candidate.query
         }
+    }
+}
+
+/// A JSON Web Key Set (RFC 7517 §5) as clients publish it: the public EC keys this server can verify assertions
+/// with; other keys (RSA, private, other curves) are skipped.
+package struct OAuthJWKSet: Codable, Sendable, Equatable {
+    /// The assertion algorithms supported (`token_endpoint_auth_signing_alg_values_supported`).
+    package static let algorithms = ["ES256", "ES256K"]
+
+    package var keys: [ECPublicJWK]
+
+    package init(keys: [ECPublicJWK]) {
+        self.keys = keys
+    }
+
+    private struct AnyKey: Decodable {
+        var key: ECPublicJWK?
+        init(from decoder: any Decoder) throws {
+            key = try? ECPublicJWK(from: decoder)
+        }
+    }
+
+    private enum CodingKeys: String, CodingKey { case keys }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        keys = try container.decode([AnyKey].self, forKey: .keys).compactMap(\.key)
+            .filter { $0.kty == "EC" && $0.d == nil && $0.algorithm != nil }
     }
 }

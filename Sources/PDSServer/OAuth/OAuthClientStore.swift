@@ -13,6 +13,7 @@ package final class OAuthClientStore: Sendable {
 
     private let fetcher: HTTPFetcher
     private let cache = Mutex<[String: (OAuthClientMetadata, Date)]>([:])
+    private let keyCache = Mutex<[String: ([ECPublicJWK], Date)]>([:])
     private let now: @Sendable () -> Date
 
     /// - Parameters:
@@ -64,5 +65,30 @@ package final class OAuthClientStore: Sendable {
             cache[clientID] = (metadata, current)
         }
         return metadata
+    }
+
+    /// The public keys a `private_key_jwt` client signs its assertions with: its inline `jwks`, or the set its
+    /// `jwks_uri` serves (fetched as the metadata is, cached as long).
+    /// - Throws: ``OAuthError/invalidClient(_:)`` when the set cannot be had.
+    package func keys(of client: OAuthClientMetadata) async throws(OAuthError) -> [ECPublicJWK] {
+        if let jwks = client.jwks { return jwks.keys }
+        guard let uri = client.jwks_uri else { throw .invalidClient("The client publishes no keys") }
+        let current = now()
+        if let cached = keyCache.withLock({ $0[uri] }), current.timeIntervalSince(cached.1) < Self.cacheLifetime {
+            return cached.0
+        }
+        let set: OAuthJWKSet
+        do {
+            let response = try await fetcher.get(uri)
+            guard response.status == 200 else { throw OAuthError.invalidClient("HTTP \(response.status)") }
+            set = try JSONDecoder().decode(OAuthJWKSet.self, from: Data(response.body))
+        } catch {
+            throw .invalidClient("Could not fetch the client's jwks_uri: \(error)")
+        }
+        keyCache.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[uri] = (set.keys, current)
+        }
+        return set.keys
     }
 }

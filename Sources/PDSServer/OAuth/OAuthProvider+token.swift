@@ -22,6 +22,7 @@ extension OAuthProvider {
         guard let code = form["code"], let verifier = form["code_verifier"], let clientID = form["client_id"] else {
             throw OAuthError.invalidRequest("code, code_verifier and client_id are required")
         }
+        let clientAuth = try await authenticateClient(try await clients.metadata(clientID: clientID), form: form)
         guard let request = try await serviceDB.consumeOAuthCode(code) else {
             if try await serviceDB.revokeOAuthToken(code: code) {
                 throw OAuthError.invalidGrant("Code replayed: the session it produced has been revoked")
@@ -31,6 +32,9 @@ extension OAuthProvider {
         guard request.expiresAt > now() else { throw OAuthError.invalidGrant("Code expired") }
         guard request.clientId == clientID else {
             throw OAuthError.invalidGrant("The code was issued to another client")
+        }
+        guard Self.sameClientAuth(request.clientAuth, clientAuth) else {
+            throw OAuthError.invalidGrant("The client authenticated otherwise when it requested the code")
         }
         var parameters = try OAuthRequestParameters.decode(request.parameters)
         if let redirect = form["redirect_uri"], redirect != parameters.redirect_uri {
@@ -52,7 +56,7 @@ extension OAuthProvider {
         try await serviceDB.insertOAuthToken(
             .init(
                 did: did.rawValue, tokenId: tokenID, refreshToken: refresh, expiresAt: expiresAt, clientId: clientID,
-                clientAuth: request.clientAuth, deviceId: request.deviceId, parameters: try parameters.json(),
+                clientAuth: clientAuth, deviceId: request.deviceId, parameters: try parameters.json(),
                 code: code, scope: parameters.scope),
             now: now())
         return try tokenResponse(
@@ -66,6 +70,7 @@ extension OAuthProvider {
         guard let presented = form["refresh_token"], let clientID = form["client_id"] else {
             throw OAuthError.invalidRequest("refresh_token and client_id are required")
         }
+        let clientAuth = try await authenticateClient(try await clients.metadata(clientID: clientID), form: form)
         let token: ServiceDB.OAuthTokenRecord
         switch try await serviceDB.lookUpOAuthRefreshToken(presented) {
         case .unknown: throw OAuthError.invalidGrant("Invalid refresh token")
@@ -75,11 +80,15 @@ extension OAuthProvider {
         guard token.clientId == clientID else {
             throw OAuthError.invalidGrant("The refresh token belongs to another client")
         }
+        guard Self.sameClientAuth(token.clientAuth, clientAuth) else {
+            throw OAuthError.invalidGrant("The session is bound to another client authentication")
+        }
         let parameters = try OAuthRequestParameters.decode(token.parameters)
         guard parameters.dpop_jkt == proof.jkt else { throw OAuthError.invalidGrant("DPoP key mismatch") }
         let current = now()
-        guard current.timeIntervalSince(token.createdAt) < Self.sessionLifetime,
-            current.timeIntervalSince(token.updatedAt) < Self.refreshInactivity
+        let lifetimes = lifetimes(clientID: clientID, clientAuth: token.clientAuth)
+        guard current.timeIntervalSince(token.createdAt) < lifetimes.session,
+            current.timeIntervalSince(token.updatedAt) < lifetimes.inactivity
         else {
             _ = try await serviceDB.revokeOAuthToken(id: token.id, did: token.did)
             throw OAuthError.invalidGrant("The session has expired")
@@ -116,8 +125,12 @@ extension OAuthProvider {
     // MARK: - Revocation and introspection
 
     /// `/oauth/revoke` (RFC 7009): ends the session an access or refresh token belongs to. Unknown tokens are not
-    /// an error.
-    package func revoke(token: String) async throws {
+    /// an error. A request naming its `client_id` authenticates as that client does at the token endpoint (a
+    /// `private_key_jwt` client with an assertion).
+    package func revoke(token: String, form: [String: String] = [:]) async throws {
+        if let clientID = form["client_id"] {
+            _ = try await authenticateClient(try await clients.metadata(clientID: clientID), form: form)
+        }
         if token.hasPrefix("ref-") {
             _ = try await serviceDB.revokeOAuthToken(tokenIdOrRefreshToken: token)
         } else if let access = try? OAuthAccessToken.verify(token, secret: secret) {
@@ -137,7 +150,11 @@ extension OAuthProvider {
                 "client_id": record.clientId,
                 "sub": record.did, "iss": issuer, "aud": serviceDID,
                 "iat": Int(record.createdAt.timeIntervalSince1970),
-                "exp": Int(record.updatedAt.addingTimeInterval(Self.refreshInactivity).timeIntervalSince1970),
+                "exp": Int(
+                    record.updatedAt.addingTimeInterval(
+                        lifetimes(clientID: record.clientId, clientAuth: record.clientAuth).inactivity
+                    )
+                    .timeIntervalSince1970),
             ]
         }
         guard let access = try? OAuthAccessToken.verify(token, secret: secret),

@@ -15,6 +15,10 @@ package struct OAuthProvider: Sendable {
     let serviceDB: ServiceDB
     let passwords: PasswordVerifier
     let clients: OAuthClientStore
+    /// The first-party clients (`PDS_OAUTH_TRUSTED_CLIENTS`), whose sessions last longer.
+    let trustedClients: Set<String>
+    /// Checks `private_key_jwt` clients' assertions.
+    let assertions: ClientAssertionVerifier
     let now: @Sendable () -> Date
 
     /// PAR requests live 5 minutes; an issued code 1 minute; access tokens 60 minutes.
@@ -24,14 +28,20 @@ package struct OAuthProvider: Sendable {
     /// A public client's session ends 2 weeks after sign-in, or after 2 weeks without a refresh.
     static let sessionLifetime: TimeInterval = 14 * 86400
     static let refreshInactivity: TimeInterval = 14 * 86400
+    /// A trusted (first-party) client's session, as the reference: 2 years, or 3 months without a refresh.
+    static let trustedSessionLifetime: TimeInterval = 2 * 365 * 86400
+    static let trustedRefreshInactivity: TimeInterval = 90 * 86400
     /// How long a sign-in on a device counts without asking for the password again.
     static let authenticationMaxAge: TimeInterval = 7 * 86400
 
     /// Creates the provider.
     package init(
         issuer: String, serviceDID: String, jwtSecret: String, serviceDB: ServiceDB, passwords: PasswordVerifier,
-        clients: OAuthClientStore, now: @escaping @Sendable () -> Date = Date.init
+        clients: OAuthClientStore, trustedClients: Set<String> = [], assertionReplay: ReplayCache = ReplayCache(),
+        now: @escaping @Sendable () -> Date = Date.init
     ) {
+        self.trustedClients = trustedClients
+        self.assertions = ClientAssertionVerifier(issuer: issuer, replay: assertionReplay)
         self.issuer = issuer
         self.serviceDID = serviceDID
         self.secret = SymmetricKey(data: Array(jwtSecret.utf8))
@@ -39,6 +49,14 @@ package struct OAuthProvider: Sendable {
         self.passwords = passwords
         self.clients = clients
         self.now = now
+    }
+
+    /// How long a session of `clientID` lasts: its whole life, and the longest it may go without a refresh. Trusted
+    /// and confidential clients (`clientAuth` not `none`) get the longer lifetimes, as the reference.
+    func lifetimes(clientID: String, clientAuth: String) -> (session: TimeInterval, inactivity: TimeInterval) {
+        trustedClients.contains(clientID) || Self.authMethod(clientAuth) != "none"
+            ? (Self.trustedSessionLifetime, Self.trustedRefreshInactivity)
+            : (Self.sessionLifetime, Self.refreshInactivity)
     }
 
     static let publicClientAuth = #"{"method":"none"}"#
@@ -54,10 +72,8 @@ package struct OAuthProvider: Sendable {
         -> (requestURI: String, expiresIn: Int)
     {
         guard let clientID = form["client_id"] else { throw OAuthError.invalidRequest("client_id is required") }
-        if form["client_assertion"] != nil || form["client_assertion_type"] != nil {
-            throw OAuthError.invalidClient("Client assertions are not supported by this server yet")
-        }
         let client = try await clients.metadata(clientID: clientID)
+        let clientAuth = try await authenticateClient(client, form: form)
         var parameters = try OAuthRequestParameters(form: form, client: client)
         if let proof {
             if let bound = parameters.dpop_jkt, bound != proof.jkt {
@@ -68,7 +84,7 @@ package struct OAuthProvider: Sendable {
         let id = OAuthIdentifier.requestID()
         try await serviceDB.insertOAuthRequest(
             .init(
-                id: id, clientId: clientID, clientAuth: Self.publicClientAuth, parameters: try parameters.json(),
+                id: id, clientId: clientID, clientAuth: clientAuth, parameters: try parameters.json(),
                 expiresAt: now().addingTimeInterval(Self.requestLifetime)),
             now: now())
         return (OAuthIdentifier.requestURIPrefix + id, Int(Self.requestLifetime) - 1)
@@ -170,15 +186,40 @@ package struct OAuthProvider: Sendable {
         return now().timeIntervalSince(at) < Self.authenticationMaxAge
     }
 
-    /// Approves a request for `did`: issues the code and answers with the redirect to the client.
+    /// The scopes `did` has already approved for `clientID` (the `authorized_client` row's `authorizedScopes`).
+    func authorizedScopes(did: DID, clientID: String) async throws -> Set<String> {
+        guard let data = try await serviceDB.authorizedClientData(did: did.rawValue, clientId: clientID),
+            let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any],
+            let scopes = object["authorizedScopes"] as? [String]
+        else { return [] }
+        return Set(scopes)
+    }
+
+    /// The account a request may be approved for without showing any page, as the reference's automatic SSO: the
+    /// request names the account (`login_hint`) and asks for no `prompt`, exactly that account is signed in on the
+    /// device, and it has already approved every requested scope for this client.
+    /// - Returns: `nil` when the pages must be shown.
+    package func silentApproval(_ request: PendingRequest, deviceID: String) async throws -> DID? {
+        guard request.parameters.prompt == nil, let hint = request.parameters.login_hint?.lowercased(),
+            let account = try await signedInAccount(deviceID: deviceID, hint: hint),
+            account.did.rawValue == hint || account.handle?.rawValue == hint
+        else { return nil }
+        let requested = Set(request.parameters.scope.split(separator: " ").map(String.init))
+        let approved = try await authorizedScopes(did: account.did, clientID: request.record.clientId)
+        return requested.isSubset(of: approved) ? account.did : nil
+    }
+
+    /// Approves a request for `did`: issues the code, remembers the approved scopes (added to those approved
+    /// before) and answers with the redirect to the client.
     package func approve(_ request: PendingRequest, did: DID, deviceID: String) async throws -> String {
         let code = OAuthIdentifier.code()
         try await serviceDB.completeOAuthRequest(
             id: request.id, did: did.rawValue, deviceId: deviceID, code: code,
             expiresAt: now().addingTimeInterval(Self.codeLifetime))
+        let scopes = try await authorizedScopes(did: did, clientID: request.record.clientId)
+            .union(request.parameters.scope.split(separator: " ").map(String.init))
         let data = try JSONSerialization.data(
-            withJSONObject: ["authorizedScopes": request.parameters.scope.split(separator: " ").map(String.init)],
-            options: [.sortedKeys])
+            withJSONObject: ["authorizedScopes": scopes.sorted()], options: [.sortedKeys])
         try await serviceDB.upsertAuthorizedClient(
             did: did.rawValue, clientId: request.record.clientId, data: String(decoding: data, as: UTF8.self),
             now: now())

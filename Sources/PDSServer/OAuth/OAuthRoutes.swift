@@ -58,7 +58,8 @@ struct OAuthRoutes: Sendable {
                 "jwks_uri": publicURL + "/oauth/jwks",
                 "authorization_endpoint": publicURL + "/oauth/authorize",
                 "token_endpoint": publicURL + "/oauth/token",
-                "token_endpoint_auth_methods_supported": ["none"],
+                "token_endpoint_auth_methods_supported": ["none", "private_key_jwt"],
+                "token_endpoint_auth_signing_alg_values_supported": OAuthJWKSet.algorithms,
                 "revocation_endpoint": publicURL + "/oauth/revoke",
                 "introspection_endpoint": publicURL + "/oauth/introspect",
                 "pushed_authorization_request_endpoint": publicURL + "/oauth/par",
@@ -98,7 +99,6 @@ struct OAuthRoutes: Sendable {
 
     func token(_ request: Request) async throws -> Response {
         let form = try await OAuthHTTP.form(request)
-        if form["client_assertion"] != nil { throw OAuthError.invalidClient("Client assertions are not supported yet") }
         guard let proof = try verifiedProof(request, required: true) else {
             throw OAuthError.invalidDPoPProof("DPoP proof required")
         }
@@ -121,7 +121,7 @@ struct OAuthRoutes: Sendable {
     func revoke(_ request: Request) async throws -> Response {
         let form = try await OAuthHTTP.form(request)
         guard let token = form["token"] else { throw OAuthError.invalidRequest("token is required") }
-        try await provider.revoke(token: token)
+        try await provider.revoke(token: token, form: form)
         return try OAuthHTTP.json([String: String](), headers: nonceHeaders)
     }
 

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import PDSTestSupport
 import ServiceDB
+import Synchronization
 import Testing
 
 @testable import PDSServer
@@ -82,6 +83,69 @@ import Testing
                 try await provider.verifyAccess(token: rotated.access_token, proof: Self.proof)
             }
             #expect(try await services.serviceDB.oauthTokens(did: did.rawValue).isEmpty)
+        }
+    }
+
+    /// A PAR for the loopback client with `extra` parameters: the pending request.
+    static func pending(_ provider: OAuthProvider, scope: String, extra: [String: String]) async throws
+        -> OAuthProvider.PendingRequest
+    {
+        let form = [
+            "client_id": clientID, "response_type": "code", "redirect_uri": redirect, "scope": scope,
+            "code_challenge": challenge, "code_challenge_method": "S256",
+        ].merging(extra) { $1 }
+        let (uri, _) = try await provider.pushAuthorizationRequest(form: form, proof: nil)
+        return try await provider.pendingRequest(requestURI: uri, clientID: clientID)
+    }
+
+    @Test func rememberedConsentSkipsThePagesForTheSameOrNarrowerScopes() async throws {
+        try await Self.withProvider { services, did in
+            let provider = services.oauthProvider
+            func silent(_ scope: String, _ extra: [String: String]) async throws -> DID? {
+                try await provider.silentApproval(
+                    try await Self.pending(provider, scope: scope, extra: extra), deviceID: "dev-test")
+            }
+            let hint = ["login_hint": did.rawValue]
+            try await provider.recordSignIn(did: did, deviceID: "dev-test")
+            // Not approved yet: consent is asked.
+            #expect(try await silent("atproto", hint) == nil)
+            _ = try await Self.authorize(provider, did: did, scope: "atproto repo:app.bsky.feed.post")
+            #expect(try await silent("atproto repo:app.bsky.feed.post", hint) == did)
+            #expect(try await silent("atproto", hint) == did)
+            // Without naming the account, or with a prompt, the pages are shown as before.
+            #expect(try await silent("atproto", [:]) == nil)
+            #expect(try await silent("atproto", hint.merging(["prompt": "consent"]) { $1 }) == nil)
+            #expect(try await silent("atproto", ["login_hint": "did:plc:someoneelse"]) == nil)
+            // Another device is not signed in.
+            let pending = try await Self.pending(provider, scope: "atproto", extra: hint)
+            #expect(try await provider.silentApproval(pending, deviceID: "dev-other") == nil)
+        }
+    }
+
+    /// A refresh three weeks after sign-in: past a public client's 2-week inactivity limit, within a trusted
+    /// client's 3 months (`PDS_OAUTH_TRUSTED_CLIENTS`).
+    @Test(arguments: [false, true]) func trustedClientsKeepTheirSessionsLonger(trusted: Bool) async throws {
+        let offset = Mutex<TimeInterval>(0)
+        let environment = trusted ? ["PDS_OAUTH_TRUSTED_CLIENTS": Self.clientID] : [:]
+        try await TestApplication.withAccount(environment, now: { Date().addingTimeInterval(offset.withLock { $0 }) }) {
+            _, services, _, session in
+            let did = try DID(session.did)
+            try await services.serviceDB.insertOAuthDevice(
+                id: "dev-test", sessionId: "ses-test", userAgent: nil, ipAddress: "127.0.0.1")
+            let provider = services.oauthProvider
+            let code = try await Self.authorize(provider, did: did)
+            let tokens = try await provider.exchangeCode(
+                form: ["code": code, "code_verifier": Self.verifier, "client_id": Self.clientID], proof: Self.proof)
+            offset.withLock { $0 = 21 * 86400 }
+            let refresh = ["refresh_token": tokens.refresh_token, "client_id": Self.clientID]
+            if trusted {
+                let rotated = try await provider.refresh(form: refresh, proof: Self.proof)
+                _ = try await provider.verifyAccess(token: rotated.access_token, proof: Self.proof)
+            } else {
+                await #expect(throws: OAuthError.invalidGrant("The session has expired")) {
+                    try await provider.refresh(form: refresh, proof: Self.proof)
+                }
+            }
         }
     }
 

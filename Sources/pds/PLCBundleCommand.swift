@@ -46,8 +46,8 @@ func reportingPLCFailures(_ body: () async throws -> Void) async throws {
 }
 
 /// A bundle table: one row per bundle.
-func bundleTable(_ entries: [PLCBundleIndex.Entry]) -> TextTable {
-    var table = TextTable("BUNDLE", "START", "END", "OPS", "DIDS", "SIZE", "HASH")
+func bundleTable(_ entries: [PLCBundleIndex.Entry]) -> TableWriter {
+    var table = TableWriter("BUNDLE", "START", "END", "OPS", "DIDS", "SIZE", "HASH")
     for entry in entries {
         table.append(
             PLCBundleHashing.fileName(entry.bundleNumber), entry.startTime, entry.endTime, "\(entry.operationCount)",
@@ -95,7 +95,7 @@ extension PDSCommand.PLC.BundleCommand {
                 if options.json {
                     try printJSON(added)
                 } else {
-                    if !added.isEmpty { print(bundleTable(added).rendered) }
+                    if !added.isEmpty { print(bundleTable(added).render(), terminator: "") }
                     let bytes = added.reduce(0) { $0 + $1.uncompressedSize }
                     let rate = seconds > 0 ? Double(bytes) / 1_048_576 / seconds : 0
                     print(
@@ -130,13 +130,13 @@ extension PDSCommand.PLC.BundleCommand {
                 if options.json {
                     try printJSON(BundleVerifyOutput(report))
                 } else {
-                    var table = TextTable("BUNDLE", "CHAIN", "STATUS")
+                    var table = TableWriter("BUNDLE", "CHAIN", "STATUS")
                     for bundle in report.bundles {
                         table.append(
                             PLCBundleHashing.fileName(bundle.number), bundle.chainIntact ? "ok" : "broken",
                             bundle.isIntact ? "ok" : bundle.problems.joined(separator: "; "))
                     }
-                    print(table.rendered)
+                    print(table.render(), terminator: "")
                     if let first = report.firstBroken {
                         let broken = report.bundles.filter { !$0.chainIntact }.count
                         print("\nfirst broken bundle: \(first); \(broken) chain link(s) broken")
@@ -166,7 +166,7 @@ extension PDSCommand.PLC.BundleCommand {
                 if options.json {
                     try printJSON(index)
                 } else {
-                    print(bundleTable(index.bundles).rendered)
+                    print(bundleTable(index.bundles).render(), terminator: "")
                     print(
                         "\nversion \(index.version), \(index.lastBundle) bundle(s), \(index.totalSizeBytes) bytes, "
                             + "updated \(index.updatedAt)")

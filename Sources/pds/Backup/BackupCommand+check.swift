@@ -52,13 +52,13 @@ extension PDSCommand.BackupCommand {
                     try printJSON(output)
                     return
                 }
-                var table = TextTable("FILE", "LAST BACKUP", "LAG", "VERSIONS", "BYTES")
+                var table = TableWriter("FILE", "LAST BACKUP", "LAG", "VERSIONS", "BYTES")
                 for file in files {
                     table.append(
                         file.file, file.lastBackup, file.lagSeconds.map { String(format: "%.1fs", $0) } ?? "-",
                         "\(file.versions)", "\(file.bytes)")
                 }
-                print(table.rendered)
+                print(table.render(), terminator: "")
                 print(
                     "\n\(files.count) file(s), \(output.bytes) bytes at \(output.target); last sequencer snapshot "
                         + "\(output.lastSnapshot ?? "none"), high-water mark shipped \(output.highWaterMarkAt ?? "never")")

@@ -55,9 +55,9 @@ extension PDSCommand.Identity {
                 progress.advance()
             }
             if options.json { return try printJSON(published) }
-            var table = TextTable("DID", "HANDLE", "SEQ")
+            var table = TableWriter("DID", "HANDLE", "SEQ")
             for row in published { table.append(row.did, row.handle ?? "-", "\(row.seq)") }
-            print(table.rendered)
+            print(table.render(), terminator: "")
             print("\n\(published.count) #identity event(s) sequenced")
         }
     }
@@ -101,12 +101,12 @@ extension PDSCommand.Hostname {
             if options.json {
                 try printJSON(steps)
             } else {
-                var table = TextTable("DID", "HANDLE", "FROM", "TO", dryRun ? "PLAN" : "RESULT")
+                var table = TableWriter("DID", "HANDLE", "FROM", "TO", dryRun ? "PLAN" : "RESULT")
                 for step in steps {
                     let result = dryRun || step.action != .update ? step.action.rawValue : "updated"
                     table.append(step.did, step.handle ?? "-", step.from ?? "-", step.to, result)
                 }
-                print(table.rendered)
+                print(table.render(), terminator: "")
                 for step in failed { print("\(step.did): \(step.problem ?? "failed")") }
                 let moved = steps.filter { $0.action == .update }.count
                 print(

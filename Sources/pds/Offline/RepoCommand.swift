@@ -45,14 +45,14 @@ extension PDSCommand.Repo {
             if options.json {
                 try printJSON(reports.map(\.report))
             } else {
-                var table = TextTable("DID", "HANDLE", "REV", "RECORDS", "BLOCKS", "STATUS")
+                var table = TableWriter("DID", "HANDLE", "REV", "RECORDS", "BLOCKS", "STATUS")
                 for (report, handle) in reports {
                     let status = report.problems.isEmpty ? "ok" : "\(report.problems.count) problem(s)"
                     table.append(
                         report.did.rawValue, handle ?? "-", report.rev ?? "-", "\(report.records)",
                         "\(report.blocks)", status)
                 }
-                print(table.rendered)
+                print(table.render(), terminator: "")
                 for (report, _) in broken {
                     print("\n\(report.did.rawValue):")
                     for problem in report.problems { print("  - \(problem)") }
@@ -151,13 +151,13 @@ extension PDSCommand.SequencerCommand {
             if options.json {
                 try printJSON(outcomes)
             } else {
-                var table = TextTable("DID", "EVENTS", "BLOCKS", "REV", "RECORDS", "RESULT")
+                var table = TableWriter("DID", "EVENTS", "BLOCKS", "REV", "RECORDS", "RESULT")
                 for outcome in outcomes {
                     table.append(
                         outcome.did, "\(outcome.events)", "\(outcome.blocks)", outcome.rev ?? "-",
                         "\(outcome.records)", outcome.problem ?? "recovered")
                 }
-                print(table.rendered)
+                print(table.render(), terminator: "")
                 print("\n\(outcomes.count - failed.count) account(s) recovered, \(failed.count) not")
             }
             if !failed.isEmpty { throw ExitCode(1) }

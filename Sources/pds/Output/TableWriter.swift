@@ -17,9 +17,19 @@ struct TableWriter {
         self.columns = columns
     }
 
+    /// A table with these columns, named in place: `TableWriter("DID", "HANDLE")`.
+    init(_ columns: String...) {
+        self.init(columns: columns)
+    }
+
     /// Adds a row; missing cells are empty, extra cells are dropped.
     mutating func append(_ cells: [String]) {
         rows.append((0..<columns.count).map { $0 < cells.count ? Self.clean(cells[$0]) : "" })
+    }
+
+    /// Adds a row given cell by cell.
+    mutating func append(_ cells: String...) {
+        append(cells)
     }
 
     /// The table, with a trailing newline.

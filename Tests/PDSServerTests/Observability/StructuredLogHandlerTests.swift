@@ -95,6 +95,16 @@ import Testing
         #expect(LogRedaction.isSecretKey("Authorization"))
     }
 
+    @Test func byteSearchFindsNeedlesAnywhere() {
+        #expect(LogRedaction.hasBytes("x-refresh-token", "token"))
+        #expect(LogRedaction.hasBytes("token", "token"))
+        #expect(LogRedaction.hasBytes("héllo Bearer abc", "Bearer "))
+        #expect(!LogRedaction.hasBytes("toke", "token"))
+        #expect(!LogRedaction.hasBytes("tokne", "token"))
+        #expect(LogRedaction.hasBytes("anything", ""))
+        #expect(LogRedaction.redact("a Bearer abc.def b") == "a Bearer [redacted] b")
+    }
+
     @Test func theLogFormatVariable() {
         #expect(StructuredLogHandler.Format(environment: "json") == .json)
         #expect(StructuredLogHandler.Format(environment: "JSON") == .json)

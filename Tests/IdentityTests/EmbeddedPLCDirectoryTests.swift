@@ -187,7 +187,9 @@ import Testing
             let app = directory.makeApplication(port: 0, logger: Logger(label: "test"))
             try await app.test(.live) { client in
                 let url = "http://127.0.0.1:\(try #require(client.port))"
-                let plc = HTTPPLCClient(url: url)
+                // A generous deadline: at the start of the whole suite the shared offload pool is busy with other
+                // tests' password hashes, and a directory request can wait its turn for many seconds.
+                let plc = HTTPPLCClient(url: url, timeout: .seconds(120))
                 let (did, genesis) = try await plc.createDID(
                     state: PLCFixture.state(rotation: [recovery, rotation]), signer: rotation)
                 let update = try await plc.updateHandle(did, handle: try Handle("bob.test"), signer: rotation)

@@ -35,6 +35,7 @@ let package = Package(
             providers: [.apt(["libsecp256k1-dev"])]
         ),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CSQLiteShim", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "PLCBundle", dependencies: ["ATCore", "CZstd"], swiftSettings: swiftSettings),
         .target(
             name: "ATCore",
@@ -52,6 +53,7 @@ let package = Package(
             name: "SQLiteSupport",
             dependencies: [
                 "ATCore",
+                "CSQLiteShim",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -76,7 +78,7 @@ let package = Package(
         .target(
             name: "Backup",
             dependencies: [
-                "ATCore", "ActorStore", "BlobStore",
+                "ATCore", "ActorStore", "BlobStore", "CSQLiteShim",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -312,7 +314,9 @@ let package = Package(
         ),
         .testTarget(
             name: "BackupTests",
-            dependencies: ["Backup", "ActorStore", "TestFixtures", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "Backup", "ActorStore", "SQLiteSupport", "TestFixtures", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

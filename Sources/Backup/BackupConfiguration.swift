@@ -14,7 +14,12 @@ import Foundation
 ///   `500ms`, 1.36 s at `1s`, hence the default);
 /// - `PDS_BACKUP_SNAPSHOT_INTERVAL` (default `5m`): how often `sequencer.sqlite` and `did_cache.sqlite` are shipped
 ///   and expired versions pruned;
-/// - `PDS_BACKUP_RETENTION` (default `7d`): how far back a point-in-time restore can go.
+/// - `PDS_BACKUP_RETENTION` (default `7d`): how far back a point-in-time restore can go;
+/// - `PDS_BACKUP_CHECKPOINT_SIZE` (default `4MB`; bytes, or with `KB`/`MB`): a database's WAL is checkpointed (after its
+///   frames were shipped) once it is this large;
+/// - `PDS_BACKUP_CHECKPOINT_INTERVAL` (default `1m`): … or once its last checkpoint is this old;
+/// - `PDS_BACKUP_GENERATION_INTERVAL` (default `24h`): a database gets a new generation (a fresh copy, then WAL
+///   segments) at its first change after the current one is this old, or after 2,000 segments.
 ///
 /// Durations are a number with a unit (`500ms`, `1s`, `5m`, `24h`, `7d`), or plain seconds.
 package struct BackupConfiguration: Sendable {
@@ -28,6 +33,8 @@ package struct BackupConfiguration: Sendable {
     package var snapshotInterval: Duration
     /// `PDS_BACKUP_RETENTION`.
     package var retention: Duration
+    /// `PDS_BACKUP_CHECKPOINT_SIZE`, `PDS_BACKUP_CHECKPOINT_INTERVAL` and `PDS_BACKUP_GENERATION_INTERVAL`.
+    package var walPolicy: WALShippingPolicy
     /// The S3 settings when the target is a bucket.
     package var s3: (configuration: S3Client.Configuration, prefix: String)?
 
@@ -60,6 +67,15 @@ package struct BackupConfiguration: Sendable {
         interval = try duration("PDS_BACKUP_INTERVAL", .milliseconds(500))
         snapshotInterval = try duration("PDS_BACKUP_SNAPSHOT_INTERVAL", .seconds(300))
         retention = try duration("PDS_BACKUP_RETENTION", .seconds(7 * 86_400))
+        walPolicy = WALShippingPolicy(
+            checkpointBytes: 4 << 20, checkpointInterval: try duration("PDS_BACKUP_CHECKPOINT_INTERVAL", .seconds(60)),
+            generationInterval: try duration("PDS_BACKUP_GENERATION_INTERVAL", .seconds(86_400)))
+        if let raw = value("PDS_BACKUP_CHECKPOINT_SIZE") {
+            guard let bytes = Self.parseSize(raw), bytes >= 4096 else {
+                throw BackupError.invalidValue(variable: "PDS_BACKUP_CHECKPOINT_SIZE", value: raw)
+            }
+            walPolicy.checkpointBytes = bytes
+        }
         if target.hasPrefix("s3://") {
             let rest = target.dropFirst(5)
             let bucket = String(rest.prefix { $0 != "/" })
@@ -99,6 +115,15 @@ package struct BackupConfiguration: Sendable {
     package func makeTarget(httpClient: HTTPClient) throws -> any BackupTarget {
         guard let s3 else { return DirectoryBackupTarget(root: URL(fileURLWithPath: target, isDirectory: true)) }
         return S3BackupTarget(client: try S3Client(configuration: s3.configuration, httpClient: httpClient), prefix: s3.prefix)
+    }
+
+    /// Parses `4MB`, `512KB` (binary units) or plain bytes.
+    package static func parseSize(_ raw: String) -> Int? {
+        for (suffix, scale) in [("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30)] where raw.uppercased().hasSuffix(suffix) {
+            guard let number = Double(raw.dropLast(suffix.count)), number >= 0 else { return nil }
+            return Int((number * Double(scale)).rounded())
+        }
+        return Int(raw)
     }
 
     /// Parses `500ms`, `1s`, `5m`, `24h`, `7d` or plain seconds.

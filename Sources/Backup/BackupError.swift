@@ -16,6 +16,8 @@ package enum BackupError: Error, CustomStringConvertible, Sendable {
     case corrupted(object: String, reason: String)
     /// An object the catalog names could not be read.
     case missingObject(String)
+    /// A generation's copy or one of its WAL segments is missing (a gap): the file can not be rebuilt past it.
+    case missingSegment(file: String, generation: Int64, index: Int)
     /// The target holds no backup (no key check object).
     case noBackup(target: String)
     /// The target could not be reached or refused a request.
@@ -38,6 +40,9 @@ package enum BackupError: Error, CustomStringConvertible, Sendable {
             return "wrong encryption key: the backup was written with key id \(expected), this key's id is \(found)"
         case .corrupted(let object, let reason): return "backup object \(object) is corrupted: \(reason)"
         case .missingObject(let name): return "backup object \(name) is missing"
+        case .missingSegment(let file, let generation, let index):
+            return "the backup of \(file) has a gap: object \(index) of generation \(generation) is missing "
+                + "(restore to an earlier time, or to a later generation's)"
         case .noBackup(let target): return "no backup at \(target) (no key check object)"
         case .targetUnavailable(let target, let cause): return "backup target \(target) is unreachable: \(cause)"
         case .destinationNotEmpty(let path):

@@ -95,39 +95,41 @@ package struct BackupRestorer: Sendable {
         {
             throw BackupError.destinationNotEmpty(layout.dataDirectory.path)
         }
-        var chosen: [BackupVersion] = []
+        // Per file, the objects that rebuild it at `at`: a copy, then for a database its WAL segments.
+        var chosen: [[BackupVersion]] = []
         for file in catalog.versions.keys.sorted() where file != BackupFile.highWaterMark {
-            guard let version = catalog.version(of: file, at: at), layout.path(of: file) != nil else { continue }
+            guard layout.path(of: file) != nil else { continue }
             if let did {
                 guard BackupFile.owner(of: file) == did else { continue }
             }
-            chosen.append(version)
+            let chain = try catalog.chain(of: file, at: at)
+            if !chain.isEmpty { chosen.append(chain) }
         }
         if let did, chosen.isEmpty { throw BackupError.unknownAccount(did.rawValue) }
         var staged: [Staged] = []
         do {
             var accounts: Set<DID>?
-            if did == nil, let account = chosen.first(where: { $0.file == "account.sqlite" }) {
+            if did == nil, let account = chosen.first(where: { $0[0].file == "account.sqlite" }) {
                 let entry = try await stage(account, layout: layout)
                 staged.append(entry)
                 accounts = try Self.accountDIDs(in: entry.temporary)
-                chosen.removeAll { $0.file == "account.sqlite" }
+                chosen.removeAll { $0[0].file == "account.sqlite" }
             }
             if let accounts {
-                chosen.removeAll { version in BackupFile.owner(of: version.file).map { !accounts.contains($0) } ?? false }
+                chosen.removeAll { chain in BackupFile.owner(of: chain[0].file).map { !accounts.contains($0) } ?? false }
             }
             let total = chosen.count + staged.count
             progress(staged.count, total)
             try await withThrowingTaskGroup(of: Staged.self) { group in
                 var running = 0
-                for version in chosen {
+                for chain in chosen {
                     if running >= 8, let entry = try await group.next() {
                         running -= 1
                         staged.append(entry)
                         progress(staged.count, total)
                     }
                     running += 1
-                    group.addTask { try await self.stage(version, layout: layout) }
+                    group.addTask { try await self.stage(chain, layout: layout) }
                 }
                 for try await entry in group {
                     staged.append(entry)
@@ -168,28 +170,65 @@ package struct BackupRestorer: Sendable {
             seqAtLeast: seqAtLeast, seconds: Date().timeIntervalSince(started))
     }
 
-    /// Downloads, opens and writes one version beside its destination.
-    private func stage(_ version: BackupVersion, layout: BackupLayout) async throws -> Staged {
+    /// Downloads, opens and writes one file beside its destination: its generation's copy, then for a database each
+    /// WAL segment applied in order (``WALSegment/apply(to:after:object:)``, checksums verified).
+    private func stage(_ chain: [BackupVersion], layout: BackupLayout) async throws -> Staged {
+        let version = chain[0]
         guard let destination = layout.path(of: version.file) else { throw BackupError.missingObject(version.objectName) }
+        let payload = try await fetch(version)
+        let temporary = destination.deletingLastPathComponent().appendingPathComponent(
+            ".\(destination.lastPathComponent).restore-\(UUID().uuidString.prefix(8))")
+        let secret = version.file.hasSuffix("/key") || version.file == "dev-secrets.json"
+        try await BlockingPool.shared.run {
+            try FileManager.default.createDirectory(
+                at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try writeDurably(payload, to: temporary, mode: secret ? 0o600 : 0o644, sync: chain.count == 1)
+        }
+        guard chain.count > 1 else { return (version, temporary, destination, payload.count) }
+        do {
+            let fd = open(temporary.path, O_RDWR | O_CLOEXEC)
+            guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            defer { close(fd) }
+            var position: WALPosition?
+            for object in chain.dropFirst() {
+                let segment = try WALSegment(decoding: try await fetch(object), object: object.objectName)
+                let previous = position
+                position = try await BlockingPool.shared.run {
+                    try segment.apply(to: fd, after: previous, object: object.objectName)
+                }
+            }
+            let size = try await BlockingPool.shared.run {
+                guard fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+                var info = stat()
+                guard fstat(fd, &info) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+                return Int(info.st_size)
+            }
+            return (version, temporary, destination, size)
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
+    }
+
+    /// Downloads and opens one object.
+    private func fetch(_ version: BackupVersion) async throws -> [UInt8] {
         let sealed: [UInt8]
         do {
             sealed = try await target.get(version.objectName)
         } catch let error as BackupError {
+            if case .missingObject = error {
+                throw BackupError.missingSegment(file: version.file, generation: version.generation, index: version.index)
+            }
             throw error
         } catch {
             throw BackupError.targetUnavailable(target: target.description, cause: "\(error)")
         }
-        let (_, payload) = try SealedObject.open(
-            sealed, object: version.objectName, key: key, file: version.file, generation: version.generation)
-        let temporary = destination.deletingLastPathComponent().appendingPathComponent(
-            ".\(destination.lastPathComponent).restore-\(UUID().uuidString.prefix(8))")
-        try await BlockingPool.shared.run {
-            try FileManager.default.createDirectory(
-                at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let secret = version.file.hasSuffix("/key") || version.file == "dev-secrets.json"
-            try writeDurably(payload, to: temporary, mode: secret ? 0o600 : 0o644)
+        let (key, name) = (key, version.objectName)
+        return try await BlockingPool.shared.run {
+            try SealedObject.open(
+                sealed, object: name, key: key, file: version.file, generation: version.generation, index: version.index
+            ).1
         }
-        return (version, temporary, destination, payload.count)
     }
 
     /// The newest high-water mark in the backup (whatever the point in time: relays saw every seq up to it).

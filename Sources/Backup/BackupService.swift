@@ -5,9 +5,10 @@ import Logging
 import Synchronization
 
 /// The continuous backup inside `pds serve` (DESIGN §7, our extension): every ``BackupConfiguration/interval`` it
-/// ships the actors that changed since the last round, eight at a time (the actor store's ``ActorChangeFeed`` names them: no scan),
-/// the changed fast service files and the sequencer's high-water mark; every ``BackupConfiguration/snapshotInterval``
-/// also the slow service files, and it prunes versions older than the retention.
+/// ships the new WAL frames of the actors that changed since the last round, eight at a time (the actor store's
+/// ``ActorChangeFeed`` names them: no scan), those of the fast service databases and the sequencer's high-water mark,
+/// and checkpoints databases whose WAL stopped growing; every ``BackupConfiguration/snapshotInterval`` also the slow
+/// service databases, and it prunes generations superseded before the retention.
 ///
 /// At start it makes one pass over every actor (shipping only what changed since the newest version in the target).
 /// An actor whose shipping fails stays dirty for the next round. When the data directory's `account.sqlite` is gone
@@ -110,6 +111,11 @@ package final class BackupService: Sendable {
             for await failed in group {
                 if let failed { dirty.withLock { _ = $0.insert(failed) } }
             }
+        }
+        do {
+            try await shipper.checkpointIdle()
+        } catch {
+            logger.warning("Checkpointing an idle database failed; will retry", metadata: ["error": "\(error)"])
         }
         if includeSlow {
             let cutoff = BackupShipper.nowMilliseconds() - Int64(retention.components.seconds) * 1000

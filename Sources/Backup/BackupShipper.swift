@@ -4,13 +4,17 @@ import GRDB
 import Logging
 import Synchronization
 
-/// Copies changed files of a data directory to a target, sealed (``SealedObject``), one new version per change.
+/// Copies changed files of a data directory to a target, sealed (``SealedObject``).
 ///
-/// A database is copied with SQLite's online backup on a fresh read-only connection: a transactionally consistent copy of
-/// every committed transaction, taken while the server keeps writing, and whatever SQLite's checkpoints do meanwhile
-/// (WAL frames are in the copy whether or not they were checkpointed). A file is shipped only when it changed since
-/// its newest version: its modification time (and its `-wal`'s) is at or after that version's generation, which is
-/// taken before the copy starts. The catalog of what the target holds is read once and kept in memory.
+/// A database is shipped Litestream's way (`BackupShipper+wal.swift`): a generation starts with a copy of the main
+/// file taken under the database's write lock after a checkpoint, and continues with WAL segments, the committed
+/// frames appended since the last shipped frame, read from the `-wal` file. The WAL is checkpointed only here, under
+/// the write lock and after its frames were shipped (the server opens its databases with automatic checkpoints and
+/// checkpoint-on-close off when backups are on), so no committed transaction leaves the WAL unshipped. Other files (a
+/// signing key, a blob, the high-water mark) are shipped whole, one generation per change. A file without a
+/// generation in this process is shipped only when it changed since its newest object: its modification time (and
+/// its `-wal`'s) is at or after that object's time. The catalog of what the target holds is read once and kept in
+/// memory.
 package final class BackupShipper: Sendable {
     /// The target.
     package let target: any BackupTarget
@@ -21,7 +25,10 @@ package final class BackupShipper: Sendable {
     let logger: Logger
     let catalog: Mutex<BackupCatalog>
     let counters = Mutex<(objects: Int, bytes: Int)>((0, 0))
-    let scratch: URL
+    /// Where each database's shipping stands.
+    let cursors = Mutex<[String: WALCursor]>([:])
+    /// When databases are checkpointed and new generations started.
+    package let walPolicy: WALShippingPolicy
 
     /// What the target holds (a copy).
     package var currentCatalog: BackupCatalog { catalog.withLock { $0 } }
@@ -31,14 +38,17 @@ package final class BackupShipper: Sendable {
     /// Opens the target: checks the key against its key check object (writing one into an empty target) and reads
     /// the catalog.
     /// - Throws: ``BackupError/wrongKey(expected:found:)``; ``BackupError/targetUnavailable(target:cause:)``.
-    package init(target: any BackupTarget, key: BackupKey, layout: BackupLayout, logger: Logger) async throws {
+    /// - Parameters:
+    ///   - walPolicy: when databases are checkpointed and new generations started.
+    package init(
+        target: any BackupTarget, key: BackupKey, layout: BackupLayout, logger: Logger,
+        walPolicy: WALShippingPolicy = WALShippingPolicy()
+    ) async throws {
         self.target = target
+        self.walPolicy = walPolicy
         self.key = key
         self.layout = layout
         self.logger = logger
-        scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "pds-backup-\(getpid())-\(UUID().uuidString.prefix(8))", isDirectory: true)
-        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         try await Self.checkKey(target: target, key: key, createIfMissing: true)
         let names: [String]
         do {
@@ -48,8 +58,6 @@ package final class BackupShipper: Sendable {
         }
         catalog = Mutex(BackupCatalog(objectNames: names))
     }
-
-    deinit { try? FileManager.default.removeItem(at: scratch) }
 
     /// Checks that `target` was written with `key`.
     /// - Parameters:
@@ -76,7 +84,7 @@ package final class BackupShipper: Sendable {
     // MARK: - Shipping
 
     /// Ships `file` when it changed since its newest version (or has none); returns the bytes shipped (0 when
-    /// unchanged or absent).
+    /// unchanged or absent). A database ships its new WAL frames (``shipDatabase(_:path:force:)``).
     ///
     /// File modification times come from the kernel's coarse clock (a few milliseconds behind the real time), so a
     /// file counts as unchanged only when modified more than ``mtimeSlack`` before its newest version's generation.
@@ -86,18 +94,18 @@ package final class BackupShipper: Sendable {
     @discardableResult
     package func ship(_ file: String, force: Bool = false) async throws -> Int {
         guard let path = layout.path(of: file) else { return 0 }
+        if BackupFile.isDatabase(file) { return try await shipDatabase(file, path: path, force: force) }
         let newest = catalog.withLock { $0.newest(file) }
         let generation = Self.nowMilliseconds()
-        let (key, scratch) = (key, scratch)
+        let key = key
         let sealed: [UInt8]? = try await BlockingPool.shared.run {
-            guard let modified = Self.modificationTime(path, database: BackupFile.isDatabase(file)) else { return nil }
-            if !force, let newest, modified + Self.mtimeSlack < newest.generation { return nil }
-            let payload = try BackupFile.isDatabase(file) ? Self.copyDatabase(path, scratch: scratch) : Self.read(path)
-            guard let payload else { return nil }
+            guard let modified = Self.modificationTime(path, database: false) else { return nil }
+            if !force, let newest, modified + Self.mtimeSlack < newest.time { return nil }
+            guard let payload = Self.read(path) else { return nil }
             return try SealedObject.seal(payload, file: file, generation: generation, key: key)
         }
         guard let sealed else { return 0 }
-        return try await put(file: file, generation: generation, sealed: sealed)
+        return try await put(BackupVersion(file: file, generation: generation, size: sealed.count), sealed)
     }
 
     /// Ships the high-water mark `seq` when above the newest shipped; returns the bytes shipped.
@@ -115,7 +123,8 @@ package final class BackupShipper: Sendable {
         let generation = Self.nowMilliseconds()
         let sealed = try SealedObject.seal(
             Array(String(seq).utf8), file: BackupFile.highWaterMark, generation: generation, key: key)
-        let bytes = try await put(file: BackupFile.highWaterMark, generation: generation, sealed: sealed)
+        let bytes = try await put(
+            BackupVersion(file: BackupFile.highWaterMark, generation: generation, size: sealed.count), sealed)
         highWaterMarks.withLock { $0 = max($0, seq) }
         return bytes
     }
@@ -194,8 +203,8 @@ package final class BackupShipper: Sendable {
         return expired.count
     }
 
-    private func put(file: String, generation: Int64, sealed: [UInt8]) async throws -> Int {
-        let version = BackupVersion(file: file, generation: generation, size: sealed.count)
+    /// Stores one object and records it in the catalog; returns its size.
+    func put(_ version: BackupVersion, _ sealed: [UInt8]) async throws -> Int {
         do {
             try await target.put(version.objectName, sealed)
         } catch {
@@ -230,29 +239,6 @@ package final class BackupShipper: Sendable {
     /// A file's bytes; `nil` when it does not exist.
     static func read(_ url: URL) -> [UInt8]? {
         FileManager.default.contents(atPath: url.path).map(Array.init)
-    }
-
-    /// A transactionally consistent copy of a database (SQLite's online backup in one step, from a read-only
-    /// connection: page copies, cheaper than `VACUUM INTO`); `nil` when the file does not exist.
-    static func copyDatabase(_ url: URL, scratch: URL) throws -> [UInt8]? {
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let copy = scratch.appendingPathComponent(UUID().uuidString + ".sqlite")
-        defer { try? FileManager.default.removeItem(at: copy) }
-        do {
-            var configuration = Configuration()
-            configuration.readonly = true
-            configuration.busyMode = .timeout(10)
-            let source = try DatabaseQueue(path: url.path, configuration: configuration)
-            let destination = try DatabaseQueue(path: copy.path)
-            // One step (`pagesPerStep: -1`): every page under one read lock, a consistent snapshot.
-            try source.backup(to: destination)
-            try source.close()
-            try destination.close()
-        } catch {
-            guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-            throw BackupError.snapshotFailed(path: url.path, cause: "\(error)")
-        }
-        return read(copy)
     }
 
     /// The sequencer's highest seq handed out, read from `sequencer.sqlite` (0 when it does not exist).

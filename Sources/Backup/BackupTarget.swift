@@ -85,8 +85,8 @@ package struct DirectoryBackupTarget: BackupTarget {
     }
 }
 
-/// Writes `bytes` to a new file and `fsync`s it.
-func writeDurably(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o600) throws {
+/// Writes `bytes` to a new file and `fsync`s it (unless `sync` is false: more writes follow, then an `fsync`).
+func writeDurably(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o600, sync: Bool = true) throws {
     let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
     guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     defer { close(fd) }
@@ -99,5 +99,5 @@ func writeDurably(_ bytes: [UInt8], to url: URL, mode: mode_t = 0o600) throws {
         }
         written += n
     }
-    guard fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    guard !sync || fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
 }

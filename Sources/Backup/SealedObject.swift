@@ -29,8 +29,12 @@ package struct SealedObject: Sendable {
     static let version: UInt8 = 1
 
     /// Seals `payload` under `key`.
-    package static func seal(_ payload: [UInt8], file: String, generation: Int64, key: BackupKey) throws -> [UInt8] {
-        let header = Header(keyID: key.id, file: file, generation: generation, index: 0, size: payload.count)
+    /// - Parameters:
+    ///   - index: the object's index in its generation (0: the copy; WAL segments from 1).
+    package static func seal(_ payload: [UInt8], file: String, generation: Int64, index: Int = 0, key: BackupKey) throws
+        -> [UInt8]
+    {
+        let header = Header(keyID: key.id, file: file, generation: generation, index: index, size: payload.count)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let headerBytes = Array(try encoder.encode(header))
@@ -69,10 +73,12 @@ package struct SealedObject: Sendable {
     ///   - key: the key.
     ///   - file: the logical file its name says it holds, checked against the header.
     ///   - generation: the generation its name says, checked against the header.
+    ///   - index: the index in the generation its name says, checked against the header.
     /// - Throws: ``BackupError/wrongKey(expected:found:)`` when sealed with another key; ``BackupError/corrupted(object:reason:)``
     ///   when authentication fails or the header does not match the name.
     package static func open(
-        _ bytes: [UInt8], object: String, key: BackupKey, file: String? = nil, generation: Int64? = nil
+        _ bytes: [UInt8], object: String, key: BackupKey, file: String? = nil, generation: Int64? = nil,
+        index: Int? = nil
     ) throws -> (Header, [UInt8]) {
         let (header, prefixLength) = try Self.header(of: bytes, object: object)
         guard header.keyID == key.id else { throw BackupError.wrongKey(expected: header.keyID, found: key.id) }
@@ -81,6 +87,9 @@ package struct SealedObject: Sendable {
         }
         if let generation, header.generation != generation {
             throw BackupError.corrupted(object: object, reason: "it holds generation \(header.generation)")
+        }
+        if let index, header.index != index {
+            throw BackupError.corrupted(object: object, reason: "it holds object \(header.index) of its generation")
         }
         let plaintext: Data
         do {

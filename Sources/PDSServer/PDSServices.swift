@@ -141,6 +141,7 @@ package final class PDSServices: Sendable {
             databaseURL: URL(fileURLWithPath: storage.sequencerDBLocation),
             backfillLimit: .milliseconds(storage.repoBackfillLimitMs))
         sequencerConfiguration.beforeWrite = sequencerBeforeWrite
+        sequencerConfiguration.sqlite.disableWALAutoCheckpoint = sqlite.disableWALAutoCheckpoint
         if metrics.isEnabled {
             let batchSize = metrics.sequencerBatchSize
             sequencerConfiguration.afterBatch = { batchSize.record($0) }

@@ -1,4 +1,5 @@
 import ATCore
+import CSQLiteShim
 import Foundation
 import GRDB
 
@@ -18,8 +19,10 @@ package struct SQLiteConfiguration: Sendable, Equatable {
     package var synchronousNormal: Bool
     /// `PRAGMA foreign_keys`.
     package var foreignKeys: Bool
-    /// `PRAGMA wal_autocheckpoint=0` when `true` (`PDS_SQLITE_DISABLE_WAL_AUTO_CHECKPOINT`), for external WAL shippers
-    /// that checkpoint themselves.
+    /// `PRAGMA wal_autocheckpoint=0` and no checkpoint when the last connection closes
+    /// (`SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE`) when `true` (`PDS_SQLITE_DISABLE_WAL_AUTO_CHECKPOINT`, and always when the
+    /// continuous backup is on): for WAL shippers that checkpoint themselves, so no committed frame leaves the WAL
+    /// before it was shipped.
     package var disableWALAutoCheckpoint: Bool
     /// The most reader connections a pool opens (they are opened lazily, one per concurrent read).
     package var maximumReaderCount: Int
@@ -66,6 +69,12 @@ package struct SQLiteConfiguration: Sendable, Equatable {
         let cacheSize = cacheSizeKiB
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA cache_size = -\(cacheSize)")
+            if disableCheckpoint, let connection = db.sqliteConnection {
+                let code = pds_sqlite_disable_checkpoint_on_close(connection)
+                guard code == 0 else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE")
+                }
+            }
             if !db.configuration.readonly {
                 try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
                 if disableCheckpoint { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }

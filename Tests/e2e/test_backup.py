@@ -147,9 +147,10 @@ def frames_after(url: str, cursor: int, until) -> list[tuple[str, dict]]:
 
 
 def store_generations(target: Path, did: str, before: float) -> list[float]:
-    """The generations (s) of a DID's store versions before `before`, the newest last (failure diagnostics)."""
-    names = (target / "v1" / "actors" / did / "store.sqlite").glob("*.v")
-    return sorted(g for g in (int(p.name.split("-")[0]) / 1000 for p in names) if g < before)[-3:]
+    """The read times (s) of a DID's store objects (copies and WAL segments) before `before`, the newest last (failure
+    diagnostics)."""
+    parts = [p.name[:-2].split("-") for p in (target / "v1" / "actors" / did / "store.sqlite").glob("*.v")]
+    return sorted(g for g in (int(p[2] if len(p) == 4 else p[0]) / 1000 for p in parts) if g < before)[-3:]
 
 
 def assert_no_plaintext(target: Path, needles: list[bytes]) -> None:

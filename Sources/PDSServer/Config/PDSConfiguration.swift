@@ -91,7 +91,8 @@ package struct PDSConfiguration: Sendable {
         /// - `pds.actorStoreCacheSize` → `PDS_ACTOR_STORE_CACHE_SIZE` (default: sized to the file-descriptor limit;
         ///   the reference parses it but never uses it, here it bounds the open actor handles)
         package var actorStoreCacheSize: Int?
-        /// - `pds.sqliteDisableWalAutoCheckpoint` → `PDS_SQLITE_DISABLE_WAL_AUTO_CHECKPOINT` (default false)
+        /// - `pds.sqliteDisableWalAutoCheckpoint` → `PDS_SQLITE_DISABLE_WAL_AUTO_CHECKPOINT` (default false; always
+        ///   true when `PDS_BACKUP_TARGET` is set: the continuous backup checkpoints after shipping the WAL frames)
         package var sqliteDisableWALAutoCheckpoint: Bool
     }
 
@@ -223,6 +224,7 @@ package struct PDSConfiguration: Sendable {
                 ?? Sequencer.Configuration.defaultMaxConcurrentBackfills,
             actorStoreCacheSize: integer("actorStoreCacheSize", "PDS_ACTOR_STORE_CACHE_SIZE", minimum: 1),
             sqliteDisableWALAutoCheckpoint: Self.bool(reader.string(forKey: "sqliteDisableWalAutoCheckpoint")) ?? false
+                || !(reader.string(forKey: "backupTarget") ?? "").trimmingCharacters(in: .whitespaces).isEmpty
         )
 
         self.invites = Invites(

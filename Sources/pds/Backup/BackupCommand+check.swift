@@ -10,10 +10,10 @@ extension PDSCommand.BackupCommand {
     /// `pds backup status`.
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Per file: the last backup, its lag behind the live file, versions and size.",
+            abstract: "Per file: the last backup, its lag behind the live file, objects and size.",
             discussion: """
-                The lag is how long the live file has had changes the backup does not hold (0 when the newest \
-                version is newer than the file). Live files are read from the server's data directory when its \
+                The lag is how long the live file (a database's WAL) has had changes the backup does not hold (0 \
+                when the newest object is newer than the file). Objects are a file's copies and WAL segments. Live files are read from the server's data directory when its \
                 configuration is available.
                 """
         )
@@ -35,17 +35,24 @@ extension PDSCommand.BackupCommand {
                     guard let newest = versions.last else { continue }
                     var lag: Double?
                     if let path = layout?.path(of: file) {
-                        let modified = BackupShipper.modificationTime(path, database: BackupFile.isDatabase(file))
-                        lag = modified.map { $0 >= newest.generation ? Double(now - newest.generation) / 1000 : 0 }
+                        // A database changes by its WAL (a checkpoint rewrites the main file but adds nothing).
+                        let wal = URL(fileURLWithPath: path.path + "-wal")
+                        let modified =
+                            BackupFile.isDatabase(file)
+                            ? BackupShipper.modificationTime(wal, database: false)
+                                ?? BackupShipper.modificationTime(path, database: false)
+                            : BackupShipper.modificationTime(path, database: false)
+                        lag = modified.map { $0 >= newest.time ? Double(now - newest.time) / 1000 : 0 }
                     }
                     files.append(
                         .init(
-                            file: file, lastBackup: isoTime(newest.generation), lagSeconds: lag,
+                            file: file, lastBackup: isoTime(newest.time), lagSeconds: lag,
                             versions: versions.count, bytes: versions.reduce(0) { $0 + $1.size }))
                 }
                 let output = StatusOutput(
                     target: context.target.description,
-                    lastSnapshot: catalog.newest("sequencer.sqlite").map { isoTime($0.generation) },
+                    lastSnapshot: catalog.versions.filter { BackupFile.isDatabase($0.key) }.values
+                        .compactMap { $0.last?.generation }.max().map(isoTime),
                     highWaterMarkAt: catalog.newest(BackupFile.highWaterMark).map { isoTime($0.generation) },
                     bytes: files.reduce(0) { $0 + $1.bytes }, files: files)
                 if options.json {

@@ -14,7 +14,10 @@ extension PDSCommand {
             discussion: """
                 The target and key come from PDS_BACKUP_TARGET (a directory, or s3://bucket/prefix with \
                 PDS_BACKUP_S3_* or the PDS_BLOBSTORE_S3_* variables) and PDS_BACKUP_ENCRYPTION_KEY (64 hex digits). \
-                `pds serve` backs up continuously when PDS_BACKUP_TARGET is set. A failure is one line on stderr and \
+                `pds serve` backs up continuously when PDS_BACKUP_TARGET is set: databases as a copy (a generation) \
+                followed by their committed WAL frames (segments), checkpointed by the backup after shipping \
+                (PDS_BACKUP_CHECKPOINT_SIZE, PDS_BACKUP_CHECKPOINT_INTERVAL, PDS_BACKUP_GENERATION_INTERVAL). A \
+                failure is one line on stderr and \
                 exit status 1 (wrong key, missing or corrupted object, problems found), 69 (target unreachable) or \
                 78 (configuration).
                 """,
@@ -27,7 +30,7 @@ extension PDSCommand.BackupCommand {
     /// `pds backup run`.
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Ship every file changed since its last backup, once (safe while the server runs).")
+            abstract: "Ship every file changed since its last backup, once, as a new generation (safe while the server runs).")
 
         @OptionGroup var options: BackupOptions
 
@@ -72,8 +75,9 @@ extension PDSCommand.BackupCommand {
             discussion: """
                 Without --did, DIR must hold no account.sqlite: the whole data directory is rebuilt there. With \
                 --did, that account's store, key and blobs replace its files in DIR (stop the server on DIR first); \
-                other accounts are not touched. Nothing is written when the key is wrong or any object is missing \
-                or corrupted. The sequencer continues above the backup's high-water mark plus --seq-gap, and the \
+                other accounts are not touched. A database is its generation's copy with the generation's WAL \
+                segments up to the time applied in order, every frame's checksum checked. Nothing is written when \
+                the key is wrong, any object is missing (a gap in a generation's segments) or corrupted. The sequencer continues above the backup's high-water mark plus --seq-gap, and the \
                 next `pds serve` sends a #sync of every restored repo before accepting requests.
                 """
         )

@@ -34,7 +34,7 @@ final class ContinuousBackup: Sendable {
             backupLogger[metadataKey: "component"] = "backup"
             let shipper = try await BackupShipper(
                 target: try configuration.makeTarget(httpClient: http), key: configuration.key, layout: layout,
-                logger: backupLogger)
+                logger: backupLogger, walPolicy: configuration.walPolicy)
             let sequencer = services.sequencer
             let service = BackupService(
                 shipper: shipper, changes: services.actorStore.changes, currentSeq: { try await sequencer.currentSeq() },

@@ -67,11 +67,16 @@ package enum SQLiteWriterLock {
         let checkpoint: () throws -> Checkpoint = {
             let checkpointer = try open(path, busyTimeout: busyTimeout)
             defer { sqlite3_close_v2(checkpointer) }
+            // A connection opens the WAL at its first read: before it, a checkpoint does nothing and reports -1.
+            try execute(checkpointer, "SELECT count(*) FROM sqlite_master", path: path)
             var frames: Int32 = 0
             var backfilled: Int32 = 0
             let code = sqlite3_wal_checkpoint_v2(checkpointer, nil, SQLITE_CHECKPOINT_PASSIVE, &frames, &backfilled)
             guard code == SQLITE_OK else { throw failure(checkpointer, code, path: path, doing: "checkpoint") }
-            return Checkpoint(frames: Int(max(frames, 0)), backfilled: Int(max(backfilled, 0)))
+            guard frames >= 0, backfilled >= 0 else {
+                throw BackupError.snapshotFailed(path: path, cause: "checkpoint: the database is not in WAL mode")
+            }
+            return Checkpoint(frames: Int(frames), backfilled: Int(backfilled))
         }
         return try body(checkpoint, { try ReadSnapshot(path: path, busyTimeout: busyTimeout) })
     }

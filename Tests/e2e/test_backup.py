@@ -167,7 +167,7 @@ def test_disk_loss_restore(tmp_path):
     data_dir.mkdir()
     env = backup_env(str(target))
     server = start_server(data_dir, extra_env=env)
-    accounts = [create_account(server) for _ in range(16)]
+    accounts = [create_account(server) for _ in range(50)]  # the scale: 50 accounts, 8 writers, blobs
     blobs = {}
     for account in accounts:
         blob = upload(server.url, account)

@@ -10,7 +10,7 @@ import Foundation
 /// - `blobs/<did>/<cid>` (the disk blobstore);
 /// - `state/hwm`: the sequencer's high-water mark, the highest seq handed out, in decimal.
 package enum BackupFile {
-    /// The service databases, shipped whole when they change.
+    /// The service databases, shipped by their WAL frames (``BackupShipper/shipDatabase(_:path:force:)``).
     package static let serviceDatabases = ["account.sqlite", "sequencer.sqlite", "did_cache.sqlite", "plc.sqlite"]
     /// Service files that are not databases.
     package static let serviceFiles = ["dev-secrets.json"]
@@ -27,7 +27,7 @@ package enum BackupFile {
     /// One of an actor's blobs.
     package static func blob(_ did: DID, _ name: String) -> String { "blobs/\(did.rawValue)/\(name)" }
 
-    /// Whether a logical file is a SQLite database (copied with the online backup, not read as bytes).
+    /// Whether a logical file is a SQLite database (shipped as generations of a copy and WAL segments, not as bytes).
     package static func isDatabase(_ file: String) -> Bool { file.hasSuffix(".sqlite") }
 
     /// The actor a logical file belongs to (`actors/<did>/…` or `blobs/<did>/…`), if any.

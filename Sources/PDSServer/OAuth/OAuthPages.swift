@@ -60,9 +60,12 @@ enum OAuthPages {
     }
 
     static func consent(
-        serviceName: String, client: ClientView, form: FormContext, handle: String, did: String, scope: String
+        serviceName: String, client: ClientView, form: FormContext, handle: String, did: String, scope: String,
+        sets: [String: OAuthPermissionSet] = [:], languages: [String] = []
     ) -> String {
-        let items = OAuthPermissionText.describe(scope: scope).map { "<li>\(escape($0))</li>" }.joined(separator: "\n")
+        let items = OAuthPermissionText.describe(scope: scope, sets: sets, languages: languages).map {
+            "<li>\(escape($0))</li>"
+        }.joined(separator: "\n")
         let logo = client.logoHost.map { "<p class=\"hint\">The app's logo is hosted at \(escape($0)).</p>" } ?? ""
         return document(
             title: "Allow access",

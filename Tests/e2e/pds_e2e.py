@@ -79,7 +79,8 @@ def start_server(data_dir: Path, extra_env: dict | None = None) -> Server:
 
 
 def _start_server(data_dir: Path, extra_env: dict | None) -> Server:
-    port = free_port()
+    # A given PDS_PORT (a restart that must keep its public URL) is used; otherwise a free one.
+    port = int((extra_env or {}).get("PDS_PORT") or free_port())
     env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
     env.update({
         "PDS_DEV_MODE": "true",

@@ -59,7 +59,13 @@ struct OAuthAuthorizePages: Sendable {
             return try await provider.refuse(pending, code: code, description: description).response(
                 cookies: browser.cookies)
         case .showPages:
-            break
+            // The pages show the permission sets: one that no longer resolves ends the request, as the reference.
+            do {
+                _ = try await provider.permissionSets(scope: pending.parameters.scope)
+            } catch let error as OAuthError where error.code == "invalid_scope" {
+                return try await provider.refuse(pending, code: error.code, description: error.description).response(
+                    cookies: browser.cookies)
+            }
         }
         let form = OAuthPages.FormContext(requestURI: requestURI, clientID: pending.record.clientId, csrf: browser.csrf)
         if pending.parameters.prompt != "login",

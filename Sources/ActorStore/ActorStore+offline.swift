@@ -39,9 +39,9 @@ extension ActorStore {
     }
 
     /// Runs `body` in an `IMMEDIATE` write transaction on the store of `did` while it is offline (inside
-    /// ``withActorOffline(_:_:)``'s body, after its files were replaced): on a connection of its own, closed before this
-    /// returns, so the actor's waiting requests find the transaction's effects (and the commit callbacks run) when it
-    /// comes back online.
+    /// ``withActorOffline(_:_:)``'s body, after its files were replaced): on a connection of its own, closed before
+    /// this returns, so the actor's waiting requests find the transaction's effects (and the commit callbacks run)
+    /// when it comes back online.
     /// - Parameters:
     ///   - did: the actor, offline.
     ///   - body: synchronous work on the transactor.

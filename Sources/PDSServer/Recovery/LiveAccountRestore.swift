@@ -112,7 +112,8 @@ package struct LiveAccountRestore: Sendable {
 
     /// The staging directories' parent, `<data>/tmp/restore`.
     package static func stagingRoot(dataDirectory: URL) -> URL {
-        dataDirectory.appendingPathComponent("tmp", isDirectory: true).appendingPathComponent("restore", isDirectory: true)
+        dataDirectory.appendingPathComponent("tmp", isDirectory: true)
+            .appendingPathComponent("restore", isDirectory: true)
     }
 
     /// Whether `name` is a valid staging directory name (letters, digits, `-`; 1 to 64 characters).
@@ -122,10 +123,14 @@ package struct LiveAccountRestore: Sendable {
     }
 
     /// The staged actors directory of a staging directory (`<staging>/actors`, sharded as the live one).
-    package static func stagedActors(_ staging: URL) -> URL { staging.appendingPathComponent("actors", isDirectory: true) }
+    package static func stagedActors(_ staging: URL) -> URL {
+        staging.appendingPathComponent("actors", isDirectory: true)
+    }
 
     /// The staged blobs directory of a staging directory (`<staging>/blobs/<did>/<cid>`).
-    package static func stagedBlobs(_ staging: URL) -> URL { staging.appendingPathComponent("blobs", isDirectory: true) }
+    package static func stagedBlobs(_ staging: URL) -> URL {
+        staging.appendingPathComponent("blobs", isDirectory: true)
+    }
 
     /// Restores `did` from the staging directory `name` (see the type's documentation).
     /// - Parameters:

@@ -93,7 +93,9 @@ extension PDSCommand.BackupCommand {
         @Option(name: .long, help: "The point in time: ISO 8601 (2026-12-03T09:00:00Z) or seconds since 1970.")
         var at: String?
 
-        @Option(name: .long, help: "Restore only this account (a DID) into an existing data directory.")
+        @Option(
+            name: .long,
+            help: "Restore only this account (a DID) into an existing data directory, a running server's too.")
         var did: String?
 
         @Option(name: .long, help: "Where blobs go (default <DIR>/blocks, the dev-mode disk blobstore).")

@@ -254,6 +254,9 @@ let package = Package(
             name: "PDSTestSupport",
             dependencies: [
                 "PDSServer", "Sequencer", "TestFixtures", "BlobStoreTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

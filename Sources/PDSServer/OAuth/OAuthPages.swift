@@ -1,3 +1,4 @@
+import ATCore
 import Foundation
 
 /// The authorization and account pages: server-rendered HTML, no scripts, no external assets. Every form carries
@@ -206,19 +207,7 @@ enum OAuthPages {
 
     /// HTML-escapes text for element content and double-quoted attributes.
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+        escapeMarkup(text, apostrophe: .numeric)
     }
 
     static func document(title: String, body: String) -> String {

@@ -233,11 +233,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "repo-fixture", dependencies: ["ATCore", "ATCrypto", "ATRepo"], swiftSettings: swiftSettings),
-        // Test helpers in three layers, so that a module's tests compile only what that module needs:
+        // Test helpers in layers, so that a module's tests compile only what that module needs:
         // TestFixtures (interop fixtures, temporary directories, a test clock) for every test target,
-        // BlobStoreTestSupport (a moto_server S3 endpoint and buckets) for the blobstore, and PDSTestSupport (the
-        // test application) for the server, which re-exports the other two.
+        // BlobStoreTestSupport (a moto_server S3 endpoint and buckets) for the blobstore, IdentityTestSupport (PLC
+        // identities) for the identity and PLC directory tests, and PDSTestSupport (the test application) for the
+        // server, which re-exports TestFixtures and BlobStoreTestSupport.
         .target(name: "TestFixtures", dependencies: ["ATCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "IdentityTestSupport", dependencies: ["ATCore", "ATCrypto", "Identity", "TestFixtures"],
+            swiftSettings: swiftSettings),
         .target(
             name: "BlobStoreTestSupport",
             dependencies: [
@@ -252,6 +256,9 @@ let package = Package(
             name: "PDSTestSupport",
             dependencies: [
                 "PDSServer", "Sequencer", "TestFixtures", "BlobStoreTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -261,7 +268,7 @@ let package = Package(
         .testTarget(
             name: "IdentityTests",
             dependencies: [
-                "Identity", "PLCServer", "TestFixtures",
+                "Identity", "IdentityTestSupport", "PLCServer", "TestFixtures",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -338,7 +345,7 @@ let package = Package(
         .testTarget(
             name: "PLCServerTests",
             dependencies: [
-                "PLCServer", "PLCBundle", "Identity", "ATCore", "ATCrypto", "TestFixtures",
+                "PLCServer", "PLCBundle", "Identity", "ATCore", "ATCrypto", "IdentityTestSupport", "TestFixtures",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

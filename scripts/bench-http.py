@@ -16,15 +16,14 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
+
+from pds_process import PDSProcess, serve
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-password-long-enough"
@@ -75,50 +74,7 @@ def lua_targets(targets: list[dict]) -> str:
     return "{\n" + ",\n".join(items) + "\n}"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, binary: Path, data_dir: Path, extra_env: dict | None = None):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
-        env.update({
-            "PDS_DEV_MODE": "true", "PDS_PORT": str(self.port), "PDS_DATA_DIRECTORY": str(data_dir),
-            "PDS_HOSTNAME": "localhost", "PDS_INVITE_REQUIRED": "false", "LOG_LEVEL": "error",
-            # Dev mode turns rate limits on; one benchmark client would hit the per-IP and per-DID limits.
-            "PDS_RATE_LIMITS_ENABLED": "false",
-        })
-        env.update(extra_env or {})
-        self.log = open(data_dir / "server.log", "ab")
-        self.process = subprocess.Popen([str(binary), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{self.url}/xrpc/_health", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.process.kill()
-                raise RuntimeError("pds did not start; see " + str(data_dir / "server.log"))
-            time.sleep(0.1)
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-
-    def xrpc(self, method: str) -> str:
-        return f"{self.url}/xrpc/{method}"
-
-
-def create_accounts(server: Server, count: int) -> list[dict]:
+def create_accounts(server: PDSProcess, count: int) -> list[dict]:
     accounts = []
     for i in range(count):
         handle = f"bench{i}.test"
@@ -142,7 +98,7 @@ def create_targets(accounts: list[dict]) -> list[dict]:
     } for a in accounts]
 
 
-def seed_records(server: Server, accounts: list[dict], per_actor: int) -> list[dict]:
+def seed_records(server: PDSProcess, accounts: list[dict], per_actor: int) -> list[dict]:
     """Writes `per_actor` posts per account with applyWrites (batches of 200) and returns getRecord targets."""
     targets = []
     for a in accounts:
@@ -206,7 +162,7 @@ def main() -> int:
         workdir = Path(tmp)
         data = workdir / "data"
         data.mkdir()
-        server = Server(args.binary, data, {"LOG_LEVEL": args.log_level})
+        server = serve(args.binary, data, {"LOG_LEVEL": args.log_level})
         try:
             accounts = create_accounts(server, args.actors)
             one, many = accounts[:1], accounts
@@ -232,7 +188,7 @@ def main() -> int:
                     print(f"{method:13} {actors:10} c={connections:<3} {row['rps']:>9.1f} req/s   "
                           f"p50 {row['p50_ms']:7.2f} ms   p99 {row['p99_ms']:7.2f} ms", flush=True)
         finally:
-            server.stop()
+            server.stop(30)
     if args.json:
         args.json.write_text(json.dumps({"cpus": os.cpu_count(), "duration_s": args.duration, "results": results},
                                         indent=2))

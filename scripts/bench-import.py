@@ -13,10 +13,6 @@ size, the import's wall time, records/s, and VmHWM before and after the import.
 Needs the Python `requests` package (in the test venv).
 """
 import argparse
-import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,60 +20,13 @@ from pathlib import Path
 
 import requests
 
+from pds_process import serve
+
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-password-long-enough"
 BATCH = 200
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`pds serve` on a free port with `data_dir` (dev mode, no rate limits, imports up to 1 GiB)."""
-
-    def __init__(self, binary: Path, data_dir: Path):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
-        env.update({
-            "PDS_DEV_MODE": "true", "PDS_PORT": str(self.port), "PDS_DATA_DIRECTORY": str(data_dir),
-            "PDS_HOSTNAME": "localhost", "PDS_INVITE_REQUIRED": "false", "LOG_LEVEL": "error",
-            "PDS_RATE_LIMITS_ENABLED": "false", "PDS_MAX_REPO_IMPORT_SIZE": str(1 << 30),
-        })
-        self.log = open(data_dir / "server.log", "ab")
-        self.process = subprocess.Popen([str(binary), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{self.url}/xrpc/_health", timeout=1).ok:
-                    return
-            except requests.ConnectionError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.process.kill()
-                raise RuntimeError("pds did not start; see " + str(data_dir / "server.log"))
-            time.sleep(0.1)
-
-    def xrpc(self, method: str) -> str:
-        return f"{self.url}/xrpc/{method}"
-
-    def status_kib(self, field: str) -> int:
-        """A `/proc/<pid>/status` figure in KiB (VmHWM: peak RSS; VmRSS: current RSS)."""
-        with open(f"/proc/{self.process.pid}/status") as status:
-            for line in status:
-                if line.startswith(field + ":"):
-                    return int(line.split()[1])
-        raise RuntimeError(f"no {field}")
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+# Imports up to 1 GiB.
+SERVER_ENV = {"PDS_MAX_REPO_IMPORT_SIZE": str(1 << 30)}
 
 
 def call(method: str, url: str, token: str | None = None, **kwargs) -> requests.Response:
@@ -98,7 +47,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="pds-bench-import-") as tmp:
         data_dir = Path(tmp)
-        server = Server(args.binary, data_dir)
+        server = serve(args.binary, data_dir, SERVER_ENV)
         try:
             account = call("POST", server.xrpc("com.atproto.server.createAccount"), json={
                 "handle": "importer.test", "email": "importer@example.com", "password": PASSWORD}).json()
@@ -116,7 +65,7 @@ def main() -> int:
         finally:
             server.stop()
 
-        server = Server(args.binary, data_dir)
+        server = serve(args.binary, data_dir, SERVER_ENV)
         try:
             token = call("POST", server.xrpc("com.atproto.server.createSession"),
                          json={"identifier": did, "password": PASSWORD}).json()["accessJwt"]

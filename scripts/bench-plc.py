@@ -26,18 +26,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "Tests" / "e2e"))
 import plc_ops  # noqa: E402
-from pds_e2e import free_port, wait_until_answering  # noqa: E402
-
-
-def start(binary: str, tmp: Path, name: str, *args: str) -> tuple[str, subprocess.Popen]:
-    port = free_port()
-    log = tmp / f"{name}.log"
-    process = subprocess.Popen(
-        [binary, "plc", "serve", "--port", str(port), "--database", str(tmp / f"{name}.sqlite"), *args],
-        stdout=open(log, "ab"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    wait_until_answering(f"{url}/_health", process, log)
-    return url, process
+from pds_process import plc_serve  # noqa: E402
 
 
 def main() -> None:
@@ -52,7 +41,8 @@ def main() -> None:
         started = time.monotonic()
         histories = [plc_ops.scenario(index) for index in range(args.dids)]
         print(f"generated {total} signed operations in {time.monotonic() - started:.1f} s")
-        a_url, a = start(args.binary, tmp, "a")
+        a = plc_serve(args.binary, tmp, "a")
+        a_url = a.url
         local = threading.local()
 
         def submit(history):
@@ -71,7 +61,8 @@ def main() -> None:
 
         extra = ["--workers", str(args.workers)] if args.workers else []
         started = time.monotonic()
-        b_url, b = start(args.binary, tmp, "b", "--replicate", a_url, *extra)
+        b = plc_serve(args.binary, tmp, "b", "--replicate", a_url, *extra)
+        b_url = b.url
         while True:
             status = requests.get(f"{b_url}/_replica/status", timeout=10).json()
             if status["caughtUp"] and status["position"] >= total:
@@ -80,8 +71,7 @@ def main() -> None:
         seconds = time.monotonic() - started
         assert status["accepted"] == total and status["rejected"] == 0, status
         print(f"replica ingest (validated): {total} ops in {seconds:.2f} s = {total / seconds:.0f} ops/s")
-        b.terminate()
-        b.wait()
+        b.stop()
 
         started = time.monotonic()
         made = subprocess.run(
@@ -93,8 +83,7 @@ def main() -> None:
         packed = sum(entry["compressed_size"] for entry in entries)
         print(f"bundle create: {len(entries)} bundle(s), {raw / 1e6:.1f} MB -> {packed / 1e6:.1f} MB zstd in "
               f"{seconds:.2f} s = {raw / 1e6 / seconds:.1f} MB/s (whole command, including reading the op store)")
-        a.terminate()
-        a.wait()
+        a.stop()
 
 
 if __name__ == "__main__":

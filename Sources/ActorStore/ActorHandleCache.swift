@@ -8,6 +8,7 @@ import Synchronization
 ///   is still closing (`draining`) waits for that close before opening the file.
 /// - A handle is closed only when its last lease ends after it left the cache (or at once if it was not leased).
 /// - The cache can hold more open handles than its capacity only while all the extra ones are leased.
+/// - A DID taken offline (``takeOffline(_:)``) gets no lease until ``bringOnline(_:)``: requests for it wait.
 final class ActorHandleCache: Sendable {
     /// A cache entry: the (possibly still running) open, plus a way to wait for the close.
     final class Slot: Sendable {
@@ -49,6 +50,8 @@ final class ActorHandleCache: Sendable {
         var draining: [DID: Slot] = [:]
         var leases: [ObjectIdentifier: Int] = [:]
         var isClosed = false
+        /// DIDs taken offline, with the requests waiting for them to come back.
+        var offline: [DID: [CheckedContinuation<Void, Never>]] = [:]
         var opened = 0
         var closed = 0
         var evicted = 0
@@ -77,7 +80,7 @@ final class ActorHandleCache: Sendable {
         create: Bool = false,
         _ body: (ActorHandle) async throws -> T
     ) async throws -> T {
-        let slot = try lease(did, create: create)
+        let slot = try await leaseWhenOnline(did, create: create)
         let handle: ActorHandle
         do {
             handle = try await slot.handle.value
@@ -160,11 +163,67 @@ final class ActorHandleCache: Sendable {
     /// The cached DIDs from least to most recently used.
     var cachedDIDs: [DID] { state.withLock { $0.cached.keys } }
 
+    // MARK: - Offline
+
+    /// Takes `did` offline: from now on its requests wait (``bringOnline(_:)`` lets them through), then its handle is
+    /// closed once the leases already given out end. Returns when no connection to its store is open. When `did` is
+    /// already offline, waits until it is back, then takes it.
+    /// - Parameters:
+    ///   - did: the actor.
+    func takeOffline(_ did: DID) async {
+        while true {
+            let taken = state.withLock { state -> Bool in
+                guard state.offline[did] == nil else { return false }
+                state.offline[did] = []
+                return true
+            }
+            if taken { break }
+            await waitUntilOnline(did)
+        }
+        await evict(did)
+    }
+
+    /// Brings `did` back online and lets its waiting requests through (they open the store again).
+    /// - Parameters:
+    ///   - did: the actor.
+    func bringOnline(_ did: DID) {
+        let waiters = state.withLock { state in state.offline.removeValue(forKey: did) ?? [] }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Whether `did` is offline.
+    func isOffline(_ did: DID) -> Bool { state.withLock { $0.offline[did] != nil } }
+
+    /// The requests waiting for `did` to come back online (for tests).
+    func waitingCount(_ did: DID) -> Int { state.withLock { $0.offline[did]?.count ?? 0 } }
+
+    /// Returns once `did` is online (at once when it is).
+    private func waitUntilOnline(_ did: DID) async {
+        await withCheckedContinuation { continuation in
+            let waiting = state.withLock { state -> Bool in
+                guard state.offline[did] != nil else { return false }
+                state.offline[did]?.append(continuation)
+                return true
+            }
+            if !waiting { continuation.resume() }
+        }
+    }
+
     // MARK: - Leases
 
-    private func lease(_ did: DID, create: Bool) throws -> Slot {
+    /// Leases a handle for `did`, first waiting while it is offline.
+    private func leaseWhenOnline(_ did: DID, create: Bool) async throws -> Slot {
+        while true {
+            if let slot = try lease(did, create: create) { return slot }
+            await waitUntilOnline(did)
+        }
+    }
+
+    /// A lease, or `nil` when `did` is offline.
+    private func lease(_ did: DID, create: Bool) throws -> Slot? {
         try state.withLock { state in
             guard !state.isClosed else { throw ActorStoreError.storeClosed }
+            guard state.offline[did] == nil else { return nil }
             if let slot = state.cached.value(forKey: did) {
                 state.hits += 1
                 state.leases[ObjectIdentifier(slot), default: 0] += 1

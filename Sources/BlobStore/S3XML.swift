@@ -1,3 +1,5 @@
+import ATCore
+
 /// A small XML reader for S3 responses and writer for S3 request bodies.
 ///
 /// S3 answers with simple documents (elements and text, no mixed content, no DTDs), so this parses just that:
@@ -190,18 +192,6 @@ struct S3XML: Sendable, Equatable {
 
     /// Escapes text for element content.
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
-        return out
+        escapeMarkup(text, apostrophe: .named)
     }
 }

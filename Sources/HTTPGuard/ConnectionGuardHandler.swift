@@ -46,6 +46,9 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
     private var timer: Scheduled<Void>?
     private var timerDeadline: NIODeadline?
     private var closing = false
+    /// The connection's output is shut after an answer ending it; what the peer still sends is read and dropped until
+    /// it closes (see ``closeAfterAnswer()``).
+    private var draining = false
     /// The server is shutting down: close once no response is owed.
     private var quiescing = false
     /// The server is shutting down and this is a WebSocket: by then it is closed, handshake done or not.
@@ -91,7 +94,10 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
     }
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !closing else { return }
+        guard !closing else {
+            if draining { context.read() }
+            return
+        }
         let count = unwrapInboundIn(data).readableBytes
         lastActivity = context.eventLoop.now
         readPending = false
@@ -129,6 +135,9 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
     }
 
     package func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if draining, let event = event as? ChannelEvent, event == .inputClosed {
+            return context.close(promise: nil)
+        }
         // Graceful shutdown: a connection with nothing in flight closes now, one with requests in flight after their
         // responses (before its first request the framework's own handler is not in the pipeline yet).
         if event is ChannelShouldQuiesceEvent {
@@ -333,11 +342,32 @@ package final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChann
         cancelTimer()
         failRequestBody(context: context, status: status, message: message)
         let bytes = GuardResponse.bytes(status, error: error, message: message, extraHeaders: extraHeaders)
-        context.writeAndFlush(wrapOutboundOut(.byteBuffer(bytes))).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(bytes))).assumeIsolated().whenComplete { result in
+            if case .success = result { self.closeAfterAnswer() } else { context.close(promise: nil) }
         }
         // A peer that never reads could hold the write: the close happens regardless, shortly after.
-        context.eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { context.close(promise: nil) }
+        context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerTime) { context.close(promise: nil) }
+    }
+
+    /// How long a connection ended by an answer of the guard's (or the observer's) may linger, reading and dropping
+    /// what its peer still sends, before it is closed outright.
+    static let lingerTime = TimeAmount.seconds(1)
+
+    /// Ends the connection once an answer that ends it has been written: shuts the output, so that the peer reads the
+    /// answer and then the end of the stream, and reads and drops whatever the peer still sends (the request it wrote
+    /// before the answer arrived) until it closes, at most ``lingerTime``. Closing outright with unread bytes would
+    /// reset the connection, and a reset can discard the answer from the peer's buffer before it reads it (RFC 9112
+    /// § 9.6).
+    func closeAfterAnswer() {
+        guard let context, !draining else { return }
+        closing = true
+        draining = true
+        cancelTimer()
+        let shutdown = context.eventLoop.makePromise(of: Void.self)
+        shutdown.futureResult.assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+        context.close(mode: .output, promise: shutdown)
+        context.read()
+        context.eventLoop.assumeIsolated().scheduleTask(in: Self.lingerTime) { context.close(promise: nil) }
     }
 
     /// A handler reading a body that will never arrive whole is failed with ``ConnectionGuardError`` rather than left

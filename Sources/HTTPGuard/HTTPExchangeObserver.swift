@@ -80,8 +80,8 @@ package final class HTTPExchangeObserver: ChannelDuplexHandler, RemovableChannel
         let body = GuardResponse.body(error: "InvalidRequest", message: message)
         context.write(wrapOutboundOut(.head(GuardResponse.head(status, contentLength: body.readableBytes))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { result in
+            if case .success = result { self.connection.closeAfterAnswer() } else { context.close(promise: nil) }
         }
     }
 
@@ -124,7 +124,9 @@ package final class HTTPExchangeObserver: ChannelDuplexHandler, RemovableChannel
             if closeAfterResponse, connection.outstanding == 0 {
                 let written = promise ?? context.eventLoop.makePromise()
                 context.write(data, promise: written)
-                written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+                written.futureResult.assumeIsolated().whenComplete { result in
+                    if case .success = result { self.connection.closeAfterAnswer() } else { context.close(promise: nil) }
+                }
                 return
             }
         }

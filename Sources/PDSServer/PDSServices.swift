@@ -191,6 +191,14 @@ package final class PDSServices: Sendable {
             issuer: configuration.service.publicURL, serviceDID: configuration.service.did,
             jwtSecret: secrets.jwtSecret, serviceDB: serviceDB, passwords: passwordVerifier,
             clients: OAuthClientStore(fetch: fetch, now: now), trustedClients: Set(configuration.oauth.trustedClients),
+            permissionSets: OAuthPermissionSets(
+                serviceDB: serviceDB,
+                source: NetworkLexiconSource(
+                    authority: LexiconAuthorityResolver(
+                        timeout: .milliseconds(identity.resolverTimeout),
+                        override: configuration.oauth.lexiconAuthorityDID),
+                    dids: idResolver.did, fetch: fetch),
+                now: now, logger: logger),
             now: now)
         dpop = DPoPVerifier(nonces: DPoPNonces(secret: configuration.oauth.dpopKey, now: now), replay: ReplayCache())
         var authVerifier = AuthVerifier(

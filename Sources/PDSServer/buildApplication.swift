@@ -74,6 +74,7 @@ package func buildRouter(services: PDSServices) -> Router<PDSRequestContext> {
         now: services.now, moderationMailer: services.moderationMailer, deleter: deleter
     ).register(on: methods)
     ComAtprotoModeration(pipethrough: services.pipethrough).register(on: methods)
+    DevSwiftpdsBackup(auth: services.authVerifier, restorer: services.liveAccountRestore).register(on: methods)
     let readAfterWrite = ReadAfterWrite(
         pipethrough: services.pipethrough, actorStore: services.actorStore, serviceDB: services.serviceDB,
         images: ImageURLBuilder(

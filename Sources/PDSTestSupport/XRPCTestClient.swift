@@ -1,7 +1,10 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import NIOCore
+import NIOHTTP1
 
 /// One XRPC reply as a test sees it: the status, the headers and the body, with typed and JSON views.
 package struct XRPCReply: Sendable {
@@ -78,9 +81,27 @@ package struct XRPCWriteOutput: Decodable, Sendable {
 package struct XRPCTestClient: Sendable {
     /// The underlying Hummingbird test client.
     package let client: any TestClientProtocol
+    /// For a live server: how long each call may take; the calls then go over AsyncHTTPClient.
+    private let liveDeadline: TimeAmount?
 
     /// A client over `client`.
-    package init(_ client: any TestClientProtocol) { self.client = client }
+    package init(_ client: any TestClientProtocol) {
+        self.client = client
+        self.liveDeadline = nil
+    }
+
+    /// A client of the live server (`.live`) that `client` is connected to, whose calls may each take `deadline`.
+    ///
+    /// Hummingbird's live client gives up on a request after 20 s, but at the start of the whole suite the shared
+    /// offload pool is busy with other tests' password hashes (scrypt, at most one per core), and a call that hashes
+    /// a password (`createAccount`, `createSession`) can wait its turn longer than that.
+    /// - Parameters:
+    ///   - client: the `.live` test client (its port; ``client`` for anything else it offers).
+    ///   - deadline: how long each call may take.
+    package init(live client: any TestClientProtocol, deadline: Duration = .seconds(120)) {
+        self.client = client
+        self.liveDeadline = .nanoseconds(Int64(deadline / .nanoseconds(1)))
+    }
 
     /// Calls `nsid` with JSON in and out: a GET with `query` when there is no `json`, else a POST of `json`.
     /// - Parameters:
@@ -113,12 +134,35 @@ package struct XRPCTestClient: Sendable {
         _ nsid: String, method: HTTPRequest.Method, headers: HTTPFields = [:], query: String = "",
         body: [UInt8]? = nil
     ) async throws -> XRPCReply {
-        try await client.execute(
-            uri: "/xrpc/\(nsid)\(query.isEmpty ? "" : "?" + query)", method: method, headers: headers,
-            body: body.map { ByteBuffer(bytes: $0) }
+        let uri = "/xrpc/\(nsid)\(query.isEmpty ? "" : "?" + query)"
+        if let liveDeadline, let port = client.port {
+            return try await sendLive(uri, port: port, deadline: liveDeadline, method: method, headers: headers, body: body)
+        }
+        return try await client.execute(
+            uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(bytes: $0) }
         ) { response in
             XRPCReply(status: response.status, headers: response.headers, body: Array(response.body.readableBytesView))
         }
+    }
+
+    /// Sends a request to the live server on `port` over AsyncHTTPClient, with `deadline`.
+    private func sendLive(
+        _ uri: String, port: Int, deadline: TimeAmount, method: HTTPRequest.Method, headers: HTTPFields,
+        body: [UInt8]?
+    ) async throws -> XRPCReply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(uri)")
+        request.method = .init(rawValue: method.rawValue)
+        for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
+        if let body { request.body = .bytes(body) }
+        let response = try await HTTPClient.shared.execute(request, deadline: .now() + deadline)
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        var fields = HTTPFields()
+        for (name, value) in response.headers {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        return XRPCReply(
+            status: HTTPResponse.Status(code: Int(response.status.code)), headers: fields,
+            body: Array(bytes.readableBytesView))
     }
 
     /// Creates an account (`handle@example.com`) and returns its session.

@@ -131,21 +131,23 @@ extension ServiceDB {
         }
     }
 
-    /// Rotates a session: new access token id and refresh token, the old refresh token remembered as used.
+    /// Rotates a session: new access token id and refresh token (and the granted `scope`, when given), the old
+    /// refresh token remembered as used.
     /// - Returns: `false` when `previousRefreshToken` is no longer the session's current one (a concurrent refresh
     ///   won, or the session was revoked).
     package func rotateOAuthToken(
         id: Int64, previousRefreshToken: String, newTokenId: String, newRefreshToken: String, expiresAt: Date,
-        now: Date = Date()
+        scope: String? = nil, now: Date = Date()
     ) async throws -> Bool {
         try await pool.hoppingWrite { db in
             try db.execute(
                 sql: """
-                    UPDATE "token" SET "tokenId" = ?, "currentRefreshToken" = ?, "expiresAt" = ?, "updatedAt" = ?
+                    UPDATE "token" SET "tokenId" = ?, "currentRefreshToken" = ?, "expiresAt" = ?, "updatedAt" = ?,
+                      "scope" = coalesce(?, "scope")
                     WHERE "id" = ? AND "currentRefreshToken" = ?
                     """,
                 arguments: [
-                    newTokenId, newRefreshToken, Self.timestamp(expiresAt), Self.timestamp(now), id,
+                    newTokenId, newRefreshToken, Self.timestamp(expiresAt), Self.timestamp(now), scope, id,
                     previousRefreshToken,
                 ])
             guard db.changesCount == 1 else { return false }

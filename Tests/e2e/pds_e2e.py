@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 import zlib
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -79,7 +80,8 @@ def start_server(data_dir: Path, extra_env: dict | None = None) -> Server:
 
 
 def _start_server(data_dir: Path, extra_env: dict | None) -> Server:
-    port = free_port()
+    # A given PDS_PORT (a restart that must keep its public URL) is used; otherwise a free one.
+    port = int((extra_env or {}).get("PDS_PORT") or free_port())
     env = {k: v for k, v in os.environ.items() if not k.startswith("PDS_")}
     env.update({
         "PDS_DEV_MODE": "true",
@@ -125,11 +127,44 @@ def stop_server(server: Server) -> None:
     assert code == 0, f"pds exited with {code} on SIGTERM"
 
 
+@contextmanager
+def plc_and_two_pdses(directory: Path, names: tuple[str, str], extra_env: dict | None = None):
+    """A PLC directory (`pds plc serve`, log `<directory>/plc.log`) and two PDSes using it, for moving accounts
+    between them: each in `<directory>/<name>` with the service DID `did:web:<name>.pds.test` and `extra_env`.
+    Yields (first PDS, second PDS, the directory's URL); stops all three afterwards."""
+    plc_port = free_port()
+    with open(directory / "plc.log", "ab") as log:
+        plc = subprocess.Popen(
+            [str(binary()), "plc", "serve", "--port", str(plc_port), "--database", str(directory / "plc.sqlite")],
+            env={k: v for k, v in os.environ.items() if not k.startswith("PDS_")}, stdout=log,
+            stderr=subprocess.STDOUT)
+    plc_url = f"http://127.0.0.1:{plc_port}"
+    servers = []
+    try:
+        wait_until_answering(f"{plc_url}/export", plc, directory / "plc.log")
+        for name in names:
+            (directory / name).mkdir()
+            servers.append(start_server(directory / name, {
+                "PDS_DID_PLC_URL": plc_url, "PDS_SERVICE_DID": f"did:web:{name}.pds.test", **(extra_env or {})}))
+        yield servers[0], servers[1], plc_url
+    finally:
+        for server in servers:
+            stop_server(server)
+        plc.terminate()
+        plc.wait(timeout=10)
+
+
 # MARK: - Accounts
 
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+def xrpc(pds, method: str, token: str | None = None, **kwargs) -> requests.Response:
+    """Calls `method` on `pds`: a POST when there is a `json` or `data` body, else a GET; `token` as the bearer."""
+    verb = requests.post if "json" in kwargs or "data" in kwargs else requests.get
+    return verb(pds.xrpc(method), headers=bearer(token) if token else {}, **kwargs)
 
 
 def admin(pds) -> tuple[str, str]:

@@ -7,6 +7,9 @@
   record text and no signing key bytes;
 * point in time: a restore at T1 (between two batches) has exactly the first batch; a one-account restore into a
   stopped server's data directory puts that account back and leaves the others untouched;
+* one account into a live server: while other accounts keep being written, `pds backup restore --did` hands the
+  account to the running server, which swaps it in: exactly the records at T1, the others untouched (idle ones keep
+  their root and rev, busy ones every acknowledged write), a `#sync` above every earlier seq, repos verify;
 * a wrong key is refused with nothing written;
 * the same shipping and restore through an S3 target (`moto_server`).
 
@@ -29,6 +32,8 @@ from pds_e2e import (NO_RATE_LIMITS, ROOT, bearer, binary, create_account, free_
 from repo_verify import decode_frame, signing_key, verify_repo_car
 
 KEY = "5a" * 32
+# The disk-loss test's account count: the issue's Must-show is 50 (BACKUP_E2E_ACCOUNTS=50); CI runs fewer.
+ACCOUNTS = int(os.environ.get("BACKUP_E2E_ACCOUNTS", "16"))
 OTHER_KEY = "a5" * 32
 COLLECTION = "com.example.backup"
 TIMEOUT = 30
@@ -167,7 +172,7 @@ def test_disk_loss_restore(tmp_path):
     data_dir.mkdir()
     env = backup_env(str(target))
     server = start_server(data_dir, extra_env=env)
-    accounts = [create_account(server) for _ in range(50)]  # the issue's scale: 50 accounts, 8 writers, blobs
+    accounts = [create_account(server) for _ in range(ACCOUNTS)]
     blobs = {}
     for account in accounts:
         blob = upload(server.url, account)
@@ -200,6 +205,8 @@ def test_disk_loss_restore(tmp_path):
 
     result = pds_cli("backup", "restore", "--to", str(data_dir), env=env)
     assert result.returncode == 0, result.stderr
+    print(f"disk loss: {len(accounts)} accounts, {len(acked)} writes acknowledged, {len(durable)} >1 s before T; "
+          + result.stdout.strip())
     server = start_server(data_dir, extra_env=env)
     try:
         by_did: dict[str, dict[str, str]] = {}
@@ -343,3 +350,90 @@ def test_s3_target(tmp_path):
     finally:
         process.kill()
         process.wait(timeout=30)
+
+
+def max_seq(data_dir: Path) -> int:
+    """The newest seq in a running server's `sequencer.sqlite` (read-only; WAL readers do not disturb it)."""
+    with sqlite3.connect(f"file:{data_dir / 'sequencer.sqlite'}?mode=ro", uri=True) as db:
+        return db.execute("SELECT max(seq) FROM repo_seq").fetchone()[0]
+
+
+def latest_commit(url: str, did: str) -> dict:
+    r = requests.get(f"{url}/xrpc/com.atproto.sync.getLatestCommit", params={"did": did}, timeout=TIMEOUT)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_one_account_restore_into_a_live_server(tmp_path):
+    data_dir, target = tmp_path / "data", tmp_path / "backup"
+    data_dir.mkdir()
+    env = backup_env(str(target))
+    server = start_server(data_dir, extra_env=env)
+    writers: list[Writer] = []
+    try:
+        accounts = [create_account(server) for _ in range(6)]
+        chosen, idle, busy = accounts[0], accounts[1:3], accounts[3:]
+        for a in accounts:
+            for i in range(3):
+                post_record(server.url, a, f"first-{i}")
+        blob = upload(server.url, chosen)
+        post_record(server.url, chosen, "chosen-with-blob", blob)
+        at_t1 = records(server.url, chosen["did"])
+        time.sleep(2)
+        t1 = time.time()
+        time.sleep(1)
+        for i in range(3):
+            post_record(server.url, chosen, f"chosen-later-{i}")
+        assert len(records(server.url, chosen["did"])) == len(at_t1) + 3
+        idle_before = {a["did"]: (records(server.url, a["did"]), latest_commit(server.url, a["did"])) for a in idle}
+        head = max_seq(data_dir)
+
+        # Other accounts keep being written while the chosen one is restored into the running server.
+        acked: list = []
+        writers = [Writer(server.url, [a], acked) for a in busy]
+        for writer in writers:
+            writer.start()
+        while len(acked) < 30:
+            time.sleep(0.1)
+        cli_env = {**env, "PDS_DEV_MODE": "true", "PDS_PORT": str(server.port), "PDS_HOSTNAME": "localhost"}
+        result = pds_cli("backup", "restore", "--to", str(data_dir), "--at", f"{t1:.3f}", "--did", chosen["did"],
+                         "--url", server.url, env=cli_env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "into the running server" in result.stdout
+        print("live one-account restore: " + result.stdout.strip())
+        during = len(acked)
+        while len(acked) < during + 30:
+            time.sleep(0.1)
+        for writer in writers:
+            writer.stop.set()
+            writer.join(TIMEOUT)
+
+        # The restored account has exactly its records at T1, and its blob.
+        assert records(server.url, chosen["did"]) == at_t1
+        r = requests.get(f"{server.url}/xrpc/com.atproto.sync.getBlob",
+                         params={"did": chosen["did"], "cid": blob["ref"]["$link"]}, timeout=TIMEOUT)
+        assert r.status_code == 200, r.text
+        # Idle accounts: the same records, root and rev. Busy ones: every acknowledged write.
+        for a in idle:
+            assert (records(server.url, a["did"]), latest_commit(server.url, a["did"])) == idle_before[a["did"]]
+        by_did = {a["did"]: records(server.url, a["did"]) for a in busy}
+        missing = [(did, rkey) for did, rkey, cid, _ in acked if by_did[did].get(rkey) != cid]
+        assert not missing, f"{len(missing)} acknowledged writes lost, e.g. {missing[:3]}"
+        verify_repos(server.url, [a["did"] for a in accounts])
+
+        # A firehose consumer that had seen `head` gets the restored repo's #sync above it; nobody else's.
+        frames = frames_after(server.url, head, lambda fs: any(t == "#sync" and b["did"] == chosen["did"]
+                                                               for t, b in fs))
+        seqs = [body["seq"] for _, body in frames]
+        assert seqs == sorted(set(seqs)) and seqs[0] > head
+        syncs = [body for kind, body in frames if kind == "#sync"]
+        assert [body["did"] for body in syncs] == [chosen["did"]]
+        assert syncs[0]["rev"] == latest_commit(server.url, chosen["did"])["rev"]
+
+        # The backup holds neither the records' text nor the signing key.
+        keys = [p.read_bytes() for p in (data_dir / "actors").rglob("key")]
+        assert_no_plaintext(target, keys + [b"chosen-later-", b"chosen-with-blob"])
+    finally:
+        for writer in writers:
+            writer.stop.set()
+        stop_server(server)

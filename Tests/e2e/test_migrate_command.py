@@ -16,8 +16,8 @@ import pytest
 import requests
 from websockets.sync.client import connect
 
-from pds_e2e import (NO_RATE_LIMITS, bearer, binary, free_port, invite, new_handle, png, start_server, stop_server,
-                     subscribe_repos_url, wait_until_answering)
+from pds_e2e import (NO_RATE_LIMITS, bearer, binary, invite, new_handle, plc_and_two_pdses, png, subscribe_repos_url,
+                     xrpc)
 from repo_verify import decode_frame, verify_repo_car
 
 PASSWORD = "correct horse battery staple"
@@ -28,32 +28,11 @@ BIG_BLOB = os.urandom(5_000_000)
 def servers(tmp_path_factory):
     """A PLC directory, and two PDSes using it: A (the old one) and B (the new one, whose operator runs the CLI)."""
     directory = tmp_path_factory.mktemp("migrate")
-    plc_port = free_port()
-    log = open(directory / "plc.log", "ab")
-    plc = subprocess.Popen(
-        [str(binary()), "plc", "serve", "--port", str(plc_port), "--database", str(directory / "plc.sqlite")],
-        env={k: v for k, v in os.environ.items() if not k.startswith("PDS_")}, stdout=log, stderr=subprocess.STDOUT)
-    plc_url = f"http://127.0.0.1:{plc_port}"
-    wait_until_answering(f"{plc_url}/export", plc, directory / "plc.log")
-    (directory / "a").mkdir()
-    (directory / "b").mkdir()
-    a = start_server(directory / "a", {"PDS_DID_PLC_URL": plc_url, "PDS_SERVICE_DID": "did:web:a.pds.test",
-                                       **NO_RATE_LIMITS})
-    b = start_server(directory / "b", {"PDS_DID_PLC_URL": plc_url, "PDS_SERVICE_DID": "did:web:b.pds.test",
-                                       **NO_RATE_LIMITS})
-    env_file = directory / "b.env"
-    env_file.write_text(f"PDS_DEV_MODE=true\nPDS_HOSTNAME=localhost\nPDS_PORT={b.port}\n"
-                        f"PDS_DATA_DIRECTORY={b.data_dir}\nPDS_DID_PLC_URL={plc_url}\n")
-    yield a, b, plc_url, env_file
-    stop_server(a)
-    stop_server(b)
-    plc.terminate()
-    plc.wait(timeout=10)
-
-
-def xrpc(pds, method: str, token: str | None = None, **kwargs) -> requests.Response:
-    verb = requests.post if "json" in kwargs or "data" in kwargs else requests.get
-    return verb(pds.xrpc(method), headers=bearer(token) if token else {}, **kwargs)
+    with plc_and_two_pdses(directory, ("a", "b"), NO_RATE_LIMITS) as (a, b, plc_url):
+        env_file = directory / "b.env"
+        env_file.write_text(f"PDS_DEV_MODE=true\nPDS_HOSTNAME=localhost\nPDS_PORT={b.port}\n"
+                            f"PDS_DATA_DIRECTORY={b.data_dir}\nPDS_DID_PLC_URL={plc_url}\n")
+        yield a, b, plc_url, env_file
 
 
 def populate(a) -> dict:

@@ -4,17 +4,14 @@ with the DID on the new one (deactivated), getRepo → importRepo, missing blobs
 operation signed by the old PDS and submitted by the new one, activation on the new side and deactivation on the old.
 Afterwards the new PDS serves a repo that verifies with every record and blob of the old one, signed by the account's
 new key, and the firehose and PLC directory say so."""
-import os
 import sqlite3
-import subprocess
 
 import pytest
 import requests
 from atproto import Client
 from websockets.sync.client import connect
 
-from pds_e2e import (bearer, binary, free_port, invite, new_handle, start_server, stop_server,
-                     subscribe_repos_url, wait_until_answering)
+from pds_e2e import bearer, invite, new_handle, plc_and_two_pdses, subscribe_repos_url, xrpc
 from repo_verify import car_blocks, decode_frame, signing_key, verify_repo_car
 
 PASSWORD = "correct horse battery staple"
@@ -25,29 +22,8 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     """A PLC directory and two PDSes using it."""
-    directory = tmp_path_factory.mktemp("migration")
-    plc_port = free_port()
-    log = open(directory / "plc.log", "ab")
-    plc = subprocess.Popen(
-        [str(binary()), "plc", "serve", "--port", str(plc_port), "--database", str(directory / "plc.sqlite")],
-        env={k: v for k, v in os.environ.items() if not k.startswith("PDS_")}, stdout=log, stderr=subprocess.STDOUT)
-    plc_url = f"http://127.0.0.1:{plc_port}"
-    wait_until_answering(f"{plc_url}/export", plc, directory / "plc.log")
-    old_dir, new_dir = directory / "old", directory / "new"
-    old_dir.mkdir()
-    new_dir.mkdir()
-    old = start_server(old_dir, {"PDS_DID_PLC_URL": plc_url, "PDS_SERVICE_DID": "did:web:old.pds.test"})
-    new = start_server(new_dir, {"PDS_DID_PLC_URL": plc_url, "PDS_SERVICE_DID": "did:web:new.pds.test"})
-    yield old, new, plc_url
-    stop_server(old)
-    stop_server(new)
-    plc.terminate()
-    plc.wait(timeout=10)
-
-
-def xrpc(pds, method: str, token: str | None = None, **kwargs) -> requests.Response:
-    verb = requests.post if "json" in kwargs or "data" in kwargs else requests.get
-    return verb(pds.xrpc(method), headers=bearer(token) if token else {}, **kwargs)
+    with plc_and_two_pdses(tmp_path_factory.mktemp("migration"), ("old", "new")) as world:
+        yield world
 
 
 def test_account_moves_with_its_repo_blobs_preferences_and_identity(servers):

@@ -20,10 +20,25 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 
 from cdp_browser import Browser, chromium_binary, screenshots_dir
-from pds_e2e import create_account, free_port, invite, start_server, stop_server
+from pds_e2e import bearer, create_account, free_port, invite, start_server, stop_server
 
 PASSWORD = "hunter2-long-password"
 SCOPE = "atproto repo:app.bsky.feed.post?action=create"
+# The permission set a test publishes (in an account's repo, as its Lexicon authority), and one nobody publishes.
+PERMISSION_SET = "com.example.perms.basic"
+MISSING_SET = "com.example.perms.missing"
+INCLUDES = f"include:{PERMISSION_SET} include:{MISSING_SET}"
+PERMISSION_SET_LEXICON = {
+    "$type": "com.atproto.lexicon.schema", "lexicon": 1, "id": PERMISSION_SET,
+    "defs": {"main": {
+        "type": "permission-set", "title": "Example items", "title:lang": {"fr": "Objets d'exemple"},
+        "detail": "Create and manage your example items",
+        "permissions": [
+            {"type": "permission", "resource": "repo", "collection": ["com.example.perms.item"]},
+            # Outside the set's namespace: never granted.
+            {"type": "permission", "resource": "repo", "collection": ["app.bsky.feed.like"]},
+        ]}},
+}
 
 pytestmark = pytest.mark.skipif(chromium_binary() is None, reason="chromium is not installed")
 
@@ -50,6 +65,8 @@ class ClientHost:
         self.confidential_id = f"https://{self.hostname}/confidential-client-metadata.json"
         self.client_key = ECKey.generate_key("P-256")
         self.client_kid = "key-1"
+        # A confidential client whose keys are served at its `jwks_uri` (fetched by the PDS) rather than inline.
+        self.jwks_client_id = f"https://{self.hostname}/jwks-client-metadata.json"
         self.callbacks: list[dict] = []
         self.callback_port = free_port()
         self.redirect_uri = f"http://127.0.0.1:{self.callback_port}/callback"
@@ -57,25 +74,8 @@ class ClientHost:
 
         class Metadata(http.server.BaseHTTPRequestHandler):
             def do_GET(self):
-                body = json.dumps({
-                    "client_id": owner.client_id, "client_name": "Test Client", "client_uri": f"https://{owner.hostname}",
-                    "logo_uri": f"https://{owner.hostname}/logo.png", "application_type": "native",
-                    "redirect_uris": [owner.redirect_uri], "grant_types": ["authorization_code", "refresh_token"],
-                    "response_types": ["code"], "scope": f"{SCOPE} transition:email",
-                    "token_endpoint_auth_method": "none", "dpop_bound_access_tokens": True,
-                }).encode()
-                if self.path == "/confidential-client-metadata.json":
-                    public = {**owner.client_key.as_dict(private=False), "kid": owner.client_kid, "alg": "ES256"}
-                    body = json.dumps({
-                        "client_id": owner.confidential_id, "client_name": "Test Client",
-                        "client_uri": f"https://{owner.hostname}", "application_type": "web",
-                        "redirect_uris": [owner.redirect_uri], "grant_types": ["authorization_code", "refresh_token"],
-                        "response_types": ["code"], "scope": SCOPE, "dpop_bound_access_tokens": True,
-                        "token_endpoint_auth_method": "private_key_jwt", "token_endpoint_auth_signing_alg": "ES256",
-                        "jwks": {"keys": [public]},
-                    }).encode()
-                known = ("/oauth-client-metadata.json", "/confidential-client-metadata.json")
-                self.send_response(200 if self.path in known else 404)
+                status, body = owner.document(urllib.parse.urlsplit(self.path).path)
+                self.send_response(status)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
@@ -106,6 +106,32 @@ class ClientHost:
         self.callback_server = http.server.ThreadingHTTPServer(("127.0.0.1", self.callback_port), Callback)
         for server in (self.metadata_server, self.callback_server):
             threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def document(self, path: str) -> tuple[int, bytes]:
+        """What the client's host serves: client metadata documents and a JWKS."""
+        public = {**self.client_key.as_dict(private=False), "kid": self.client_kid, "alg": "ES256"}
+        confidential = {
+            "client_name": "Test Client", "client_uri": f"https://{self.hostname}", "application_type": "web",
+            "redirect_uris": [self.redirect_uri], "grant_types": ["authorization_code", "refresh_token"],
+            "response_types": ["code"], "scope": SCOPE, "dpop_bound_access_tokens": True,
+            "token_endpoint_auth_method": "private_key_jwt", "token_endpoint_auth_signing_alg": "ES256"}
+        if path == "/oauth-client-metadata.json":
+            document = {
+                "client_id": self.client_id, "client_name": "Test Client", "client_uri": f"https://{self.hostname}",
+                "logo_uri": f"https://{self.hostname}/logo.png", "application_type": "native",
+                "redirect_uris": [self.redirect_uri], "grant_types": ["authorization_code", "refresh_token"],
+                "response_types": ["code"], "scope": f"{SCOPE} transition:email {INCLUDES}",
+                "token_endpoint_auth_method": "none", "dpop_bound_access_tokens": True}
+        elif path == "/confidential-client-metadata.json":
+            document = {**confidential, "client_id": self.confidential_id, "jwks": {"keys": [public]}}
+        elif path == "/jwks-client-metadata.json":
+            document = {**confidential, "client_id": self.jwks_client_id,
+                        "jwks_uri": f"https://{self.hostname}/jwks.json"}
+        elif path == "/jwks.json":
+            document = {"keys": [public]}
+        else:
+            return 404, b"{}"
+        return 200, json.dumps(document).encode()
 
     def close(self):
         for server in (self.metadata_server, self.callback_server):
@@ -595,3 +621,110 @@ def test_confidential_client(setup):
     assert requests.post(f"{base(pds)}/oauth/revoke", data={**revoke, **client_assertion(pds, client)}).status_code == 200
     gone = dpop.request("GET", f"{base(pds)}/xrpc/com.atproto.server.getSession", access_token=revoke["token"])
     assert gone.status_code == 401, gone.text
+
+
+def test_jwks_uri_confidential_client(setup):
+    """A `private_key_jwt` client whose metadata has a `jwks_uri`: the PDS fetches the key set from it to check the
+    assertion; an assertion signed with another key is refused."""
+    pds, client, _ = setup
+    dpop = DPoP()
+    _, challenge = pkce()
+    par = {"client_id": client.jwks_client_id, "response_type": "code", "redirect_uri": client.redirect_uri,
+           "scope": SCOPE, "code_challenge": challenge, "code_challenge_method": "S256"}
+
+    def assertion(key: ECKey) -> dict:
+        now = int(time.time())
+        claims = {"iss": client.jwks_client_id, "sub": client.jwks_client_id, "aud": base(pds),
+                  "jti": secrets.token_urlsafe(16), "iat": now, "exp": now + 60}
+        signed = jwt.encode({"alg": "ES256", "kid": client.client_kid}, claims, key, algorithms=["ES256"])
+        return {"client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                "client_assertion": signed}
+
+    forged = dpop.request("POST", f"{base(pds)}/oauth/par", data={**par, **assertion(ECKey.generate_key("P-256"))})
+    assert forged.status_code in (400, 401) and forged.json()["error"] == "invalid_client", forged.text
+    r = dpop.request("POST", f"{base(pds)}/oauth/par", data={**par, **assertion(client.client_key)})
+    assert r.status_code == 201, r.text
+
+
+def test_permission_set_include(setup, tmp_path):
+    """`include:<nsid>`: the PDS resolves the permission set from its Lexicon authority (an account of a server
+    started with `PDS_LEXICON_AUTHORITY_DID` naming it, whose repo holds the `com.atproto.lexicon.schema` record,
+    read with `sync.getRecord` and its proof checked), shows its title on the consent page, and the token grants the
+    set's in-namespace permissions only. A set that does not resolve is refused at PAR."""
+    _, client, browser = setup
+    data = tmp_path / "data"
+    data.mkdir()
+    env = {"PDS_DEV_HOST_OVERRIDES": f"{client.hostname}=127.0.0.1:{client.https_port}",
+           "PDS_DEV_EXTRA_CA_FILE": str(client.cert)}
+    pds = start_server(data, env)
+    author = create_account(pds)
+    published = requests.post(pds.xrpc("com.atproto.repo.createRecord"), headers=bearer(author["accessJwt"]), json={
+        "repo": author["did"], "collection": "com.atproto.lexicon.schema", "rkey": PERMISSION_SET,
+        "record": PERMISSION_SET_LEXICON})
+    assert published.status_code == 200, published.text
+    # The same server again (same port, so the author's DID document still names it), now with the authority set.
+    stop_server(pds)
+    pds = start_server(data, {**env, "PDS_PORT": str(pds.port), "PDS_LEXICON_AUTHORITY_DID": author["did"]})
+    try:
+        dpop = DPoP()
+        _, challenge = pkce()
+        missing = dpop.request("POST", f"{base(pds)}/oauth/par", data={
+            "client_id": client.client_id, "response_type": "code", "redirect_uri": client.redirect_uri,
+            "scope": f"atproto include:{MISSING_SET}", "code_challenge": challenge, "code_challenge_method": "S256"})
+        assert missing.status_code == 400 and missing.json()["error"] == "invalid_scope", missing.text
+
+        account = create_account(pds)
+        request_uri, verifier, _ = push(pds, client, dpop, scope=f"atproto include:{PERMISSION_SET}",
+                                        prompt="login")
+        query = urllib.parse.urlencode({"client_id": client.client_id, "request_uri": request_uri})
+        browser.navigate(f"{base(pds)}/oauth/authorize?{query}")
+        browser.wait_for("document.getElementById('password')")
+        browser.type_into("identifier", account["handle"])
+        browser.type_into("password", PASSWORD)
+        browser.click("sign-in")
+        browser.wait_for("document.getElementById('allow')")
+        assert "Example items: Create and manage your example items" in browser.text(), browser.text()
+        browser.click("allow")
+        browser.wait_for("document.getElementById('done')")
+        r = exchange(pds, client, dpop, client.callbacks[-1]["code"], verifier)
+        assert r.status_code == 200, r.text
+        granted = r.json()["scope"].split(" ")
+        assert granted == ["atproto", "repo?collection=com.example.perms.item"], granted
+        access = r.json()["access_token"]
+
+        def create(collection: str, record: dict):
+            return dpop.request("POST", f"{base(pds)}/xrpc/com.atproto.repo.createRecord", access_token=access,
+                                json={"repo": account["did"], "collection": collection,
+                                      "record": {"$type": collection, **record}})
+
+        inside = create("com.example.perms.item", {"name": "first"})
+        assert inside.status_code == 200, inside.text
+        # The set lists app.bsky.feed.like too, outside its namespace: not granted.
+        outside = create("app.bsky.feed.like", {
+            "createdAt": "2026-01-01T00:00:00Z",
+            "subject": {"uri": inside.json()["uri"], "cid": inside.json()["cid"]}})
+        assert outside.status_code == 403 and "repo:app.bsky.feed.like" in outside.json()["message"], outside.text
+    finally:
+        stop_server(pds)
+
+
+def test_prompt_none_and_form_post(setup):
+    """`prompt=none` never shows a page: a browser with no session gets `login_required` at the redirect URI, in the
+    requested response mode (`form_post`: a page that posts the answer)."""
+    pds, client, _ = setup
+    dpop = DPoP()
+    request_uri, _, state = push(pds, client, dpop, prompt="none")
+    query = {"client_id": client.client_id, "request_uri": request_uri}
+    r = requests.get(f"{base(pds)}/oauth/authorize", params=query, allow_redirects=False)
+    assert r.status_code == 303, r.text
+    answer = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(r.headers["Location"]).query))
+    assert r.headers["Location"].startswith(client.redirect_uri)
+    assert answer["error"] == "login_required" and answer["state"] == state and answer["iss"] == base(pds)
+
+    request_uri, _, state = push(pds, client, dpop, prompt="none", response_mode="form_post")
+    r = requests.get(f"{base(pds)}/oauth/authorize", params={**query, "request_uri": request_uri})
+    assert r.status_code == 200 and f'action="{client.redirect_uri}"' in r.text, r.text
+    assert 'name="error" value="login_required"' in r.text and f'name="state" value="{state}"' in r.text
+    assert "script-src 'sha256-" in r.headers["Content-Security-Policy"]
+    meta = requests.get(f"{base(pds)}/.well-known/oauth-authorization-server").json()
+    assert "form_post" in meta["response_modes_supported"]

@@ -1,3 +1,4 @@
+import ATCore
 import Configuration
 import Crypto
 
@@ -11,6 +12,10 @@ extension PDSConfiguration {
         /// - `pds.dpopSecret` → `PDS_DPOP_SECRET`: the key DPoP nonces are derived from, so that several processes
         ///   (or a restart) agree on them (default: random per process, as the reference).
         package var dpopSecret: String?
+        /// - `pds.lexiconAuthorityDid` → `PDS_LEXICON_AUTHORITY_DID`: the DID that publishes every permission set
+        ///   `include:` scopes name, instead of each NSID's DNS `_lexicon` record (as the reference's override; for
+        ///   development and tests)
+        package var lexiconAuthorityDID: DID? = nil
 
         /// The nonce key: `PDS_DPOP_SECRET`'s bytes, or a fresh random key.
         package var dpopKey: SymmetricKey {
@@ -29,6 +34,14 @@ extension PDSConfiguration {
         }
         let secret = reader.string(forKey: "dpopSecret", isSecret: true)
         if let secret, secret.utf8.count < 16 { problems.append("PDS_DPOP_SECRET must be at least 16 characters") }
-        return OAuth(trustedClients: trusted, dpopSecret: secret)
+        var lexiconAuthority: DID?
+        if let value = reader.string(forKey: "lexiconAuthorityDid") {
+            do {
+                lexiconAuthority = try DID(value)
+            } catch {
+                problems.append("PDS_LEXICON_AUTHORITY_DID must be a DID, got '\(value)'")
+            }
+        }
+        return OAuth(trustedClients: trusted, dpopSecret: secret, lexiconAuthorityDID: lexiconAuthority)
     }
 }

@@ -12,6 +12,7 @@ package struct ClientAssertionVerifier: Sendable {
     static let maxAge: TimeInterval = 60
     /// Clock tolerance either side.
     static let clockTolerance: TimeInterval = 10
+    static let window = IssuedAtWindow(maxAge: maxAge, tolerance: clockTolerance)
 
     /// The issuer: the only accepted audience.
     let issuer: String
@@ -63,20 +64,10 @@ package struct ClientAssertionVerifier: Sendable {
     package func verify(assertion: String, client: OAuthClientMetadata, keys: [ECPublicJWK], now: Date)
         throws(OAuthError) -> String
     {
-        let parts = assertion.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, assertion.utf8.count <= 8 * 1024 else {
+        guard let jws = JWSCompact<Header, Claims>(assertion) else {
             throw .invalidClient("Malformed client assertion")
         }
-        let header: Header
-        let claims: Claims
-        let signature: [UInt8]
-        do {
-            header = try JSONDecoder().decode(Header.self, from: Data(try Base64.decodeURL(parts[0], strict: true)))
-            claims = try JSONDecoder().decode(Claims.self, from: Data(try Base64.decodeURL(parts[1], strict: true)))
-            signature = try Base64.decodeURL(parts[2], strict: true)
-        } catch {
-            throw .invalidClient("Malformed client assertion")
-        }
+        let (header, claims) = (jws.header, jws.claims)
         guard header.alg == (client.token_endpoint_auth_signing_alg ?? "ES256") else {
             throw .invalidClient("The client assertion's alg is not the client's token_endpoint_auth_signing_alg")
         }
@@ -84,26 +75,25 @@ package struct ClientAssertionVerifier: Sendable {
             key.algorithm == header.alg && (key.alg == nil || key.alg == header.alg)
                 && (header.kid == nil || key.kid == header.kid)
         }
-        let signingInput = Array(parts[0].utf8) + [UInt8(ascii: ".")] + Array(parts[1].utf8)
-        guard let key = candidates.first(where: { $0.verify(signature: signature, signingInput: signingInput) })
-        else { throw .invalidClient("The client assertion is not signed by one of the client's keys") }
+        guard let key = candidates.first(where: jws.isSigned(by:)) else {
+            throw .invalidClient("The client assertion is not signed by one of the client's keys")
+        }
         guard claims.iss == client.client_id, claims.sub == client.client_id else {
             throw .invalidClient("The client assertion's iss and sub must be the client_id")
         }
         guard claims.aud?.values.contains(issuer) == true else {
             throw .invalidClient("The client assertion's aud must be this authorization server")
         }
-        let current = now.timeIntervalSince1970
-        guard let iat = claims.iat, current - iat <= Self.maxAge + Self.clockTolerance,
-            iat - current <= Self.clockTolerance
-        else { throw .invalidClient("The client assertion's iat is missing or too old") }
-        if let exp = claims.exp, exp + Self.clockTolerance <= current {
+        guard let iat = claims.iat, Self.window.accepts(iat, now: now) else {
+            throw .invalidClient("The client assertion's iat is missing or too old")
+        }
+        if let exp = claims.exp, exp + Self.clockTolerance <= now.timeIntervalSince1970 {
             throw .invalidClient("The client assertion has expired")
         }
         guard let jti = claims.jti, !jti.isEmpty, jti.utf8.count <= 256 else {
             throw .invalidClient("The client assertion's jti is missing")
         }
-        let expires = Date(timeIntervalSince1970: iat + Self.maxAge + 2 * Self.clockTolerance)
+        let expires = Self.window.replayExpiry(iat: iat)
         guard replay.isUnique("client-assertion:\(client.client_id):\(jti)", expiresAt: expires, now: now) else {
             throw .invalidClient("The client assertion was replayed")
         }

@@ -20,6 +20,7 @@ package struct DPoPVerifier: Sendable {
     static let maxAge: TimeInterval = 10
     /// Clock tolerance either side (the reference's `DPOP_NONCE_MAX_AGE`, 3 minutes).
     static let clockTolerance: TimeInterval = 180
+    static let window = IssuedAtWindow(maxAge: maxAge, tolerance: clockTolerance)
 
     let nonces: DPoPNonces
     let replay: ReplayCache
@@ -58,29 +59,17 @@ package struct DPoPVerifier: Sendable {
     package func verify(proof: String, method: String, url: String, accessToken: String?, now: Date) throws(OAuthError)
         -> Proof
     {
-        let parts = proof.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, proof.utf8.count <= 8 * 1024 else { throw .invalidDPoPProof("Malformed DPoP proof") }
-        let header: Header
-        let claims: Claims
-        let signature: [UInt8]
-        do {
-            header = try JSONDecoder().decode(Header.self, from: Data(try Base64.decodeURL(parts[0], strict: true)))
-            claims = try JSONDecoder().decode(Claims.self, from: Data(try Base64.decodeURL(parts[1], strict: true)))
-            signature = try Base64.decodeURL(parts[2], strict: true)
-        } catch {
-            throw .invalidDPoPProof("Malformed DPoP proof")
-        }
+        guard let jws = JWSCompact<Header, Claims>(proof) else { throw .invalidDPoPProof("Malformed DPoP proof") }
+        let (header, claims) = (jws.header, jws.claims)
         guard header.typ == "dpop+jwt" else { throw .invalidDPoPProof("Invalid DPoP proof \"typ\"") }
         guard let jwk = header.jwk, jwk.d == nil, let alg = jwk.algorithm, alg == header.alg else {
             throw .invalidDPoPProof("DPoP proof must carry a public ES256 or ES256K \"jwk\" matching its \"alg\"")
         }
-        let signingInput = Array(parts[0].utf8) + [UInt8(ascii: ".")] + Array(parts[1].utf8)
-        guard jwk.verify(signature: signature, signingInput: signingInput) else {
+        guard jws.isSigned(by: jwk) else {
             throw .invalidDPoPProof("DPoP proof signature is invalid")
         }
         guard let iat = claims.iat else { throw .invalidDPoPProof("DPoP \"iat\" missing") }
-        let age = now.timeIntervalSince1970 - iat
-        guard age <= Self.maxAge + Self.clockTolerance, age >= -Self.clockTolerance else {
+        guard Self.window.accepts(iat, now: now) else {
             throw .invalidDPoPProof("DPoP proof \"iat\" is outside the accepted window")
         }
         guard let jti = claims.jti, !jti.isEmpty, jti.utf8.count <= 256 else {
@@ -99,7 +88,7 @@ package struct DPoPVerifier: Sendable {
         } else if claims.ath != nil {
             throw .invalidDPoPProof("DPoP \"ath\" claim not allowed")
         }
-        let expires = Date(timeIntervalSince1970: iat + Self.maxAge + 2 * Self.clockTolerance)
+        let expires = Self.window.replayExpiry(iat: iat)
         guard replay.isUnique("dpop:\(jwk.thumbprint):\(jti)", expiresAt: expires, now: now) else {
             throw .invalidDPoPProof("DPoP proof replayed")
         }

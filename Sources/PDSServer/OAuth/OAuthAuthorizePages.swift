@@ -51,16 +51,30 @@ struct OAuthAuthorizePages: Sendable {
         }
         let pending = try await provider.pendingRequest(requestURI: requestURI, clientID: query["client_id"])
         let browser = try await browsers.browser(request, peer: peer)
-        if let did = try await provider.silentApproval(pending, deviceID: browser.deviceID) {
-            return OAuthHTTP.redirect(
-                try await provider.approve(pending, did: did, deviceID: browser.deviceID), cookies: browser.cookies)
+        switch try await provider.automaticDecision(pending, deviceID: browser.deviceID) {
+        case .approve(let did):
+            return try await provider.approve(pending, did: did, deviceID: browser.deviceID).response(
+                cookies: browser.cookies)
+        case .refuse(let code, let description):
+            return try await provider.refuse(pending, code: code, description: description).response(
+                cookies: browser.cookies)
+        case .showPages:
+            // The pages show the permission sets: one that no longer resolves ends the request, as the reference.
+            do {
+                _ = try await provider.permissionSets(scope: pending.parameters.scope)
+            } catch let error as OAuthError where error.code == "invalid_scope" {
+                return try await provider.refuse(pending, code: error.code, description: error.description).response(
+                    cookies: browser.cookies)
+            }
         }
         let form = OAuthPages.FormContext(requestURI: requestURI, clientID: pending.record.clientId, csrf: browser.csrf)
         if pending.parameters.prompt != "login",
             let account = try await provider.signedInAccount(
                 deviceID: browser.deviceID, hint: pending.parameters.login_hint)
         {
-            return OAuthHTTP.html(consentPage(pending, form: form, account: account), cookies: browser.cookies)
+            return OAuthHTTP.html(
+                try await consentPage(pending, form: form, account: account, request: request), cookies: browser.cookies
+            )
         }
         let page = OAuthPages.signIn(
             serviceName: serviceName, client: .init(pending.client), form: form,
@@ -84,7 +98,7 @@ struct OAuthAuthorizePages: Sendable {
         switch try await provider.signIn(identifier: identifier, password: fields["password"] ?? "") {
         case .success(let account):
             try await provider.recordSignIn(did: account.did, deviceID: browser.deviceID)
-            return OAuthHTTP.html(consentPage(pending, form: form, account: account))
+            return OAuthHTTP.html(try await consentPage(pending, form: form, account: account, request: request))
         case .failure(let failure):
             let message: String
             switch failure {
@@ -108,23 +122,25 @@ struct OAuthAuthorizePages: Sendable {
         let pending = try await provider.pendingRequest(
             requestURI: fields["request_uri"] ?? "", clientID: fields["client_id"])
         guard fields["decision"] == "allow" else {
-            return OAuthHTTP.redirect(try await provider.deny(pending))
+            return try await provider.deny(pending).response()
         }
         guard let did = fields["did"].flatMap({ try? DID($0) }),
             try await provider.isSignedIn(did: did, deviceID: browser.deviceID)
         else {
             throw OAuthError.accessDenied("Sign in again to approve this request")
         }
-        return OAuthHTTP.redirect(try await provider.approve(pending, did: did, deviceID: browser.deviceID))
+        return try await provider.approve(pending, did: did, deviceID: browser.deviceID).response()
     }
 
-    func consentPage(_ pending: OAuthProvider.PendingRequest, form: OAuthPages.FormContext, account: AccountRecord)
-        -> String
-    {
+    /// The consent page, showing the permission sets the request includes in the reader's language.
+    func consentPage(
+        _ pending: OAuthProvider.PendingRequest, form: OAuthPages.FormContext, account: AccountRecord, request: Request
+    ) async throws -> String {
         OAuthPages.consent(
             serviceName: serviceName, client: .init(pending.client), form: form,
             handle: account.handle?.rawValue ?? account.did.rawValue, did: account.did.rawValue,
-            scope: pending.parameters.scope)
+            scope: pending.parameters.scope, sets: try await provider.permissionSets(scope: pending.parameters.scope),
+            languages: OAuthPermissionText.languages(acceptLanguage: request.headers[.acceptLanguage]))
     }
 
     func forbidden() -> Response {

@@ -1,3 +1,4 @@
+import ATCore
 import Foundation
 
 /// The authorization and account pages: server-rendered HTML, no scripts, no external assets. Every form carries
@@ -60,9 +61,12 @@ enum OAuthPages {
     }
 
     static func consent(
-        serviceName: String, client: ClientView, form: FormContext, handle: String, did: String, scope: String
+        serviceName: String, client: ClientView, form: FormContext, handle: String, did: String, scope: String,
+        sets: [String: OAuthPermissionSet] = [:], languages: [String] = []
     ) -> String {
-        let items = OAuthPermissionText.describe(scope: scope).map { "<li>\(escape($0))</li>" }.joined(separator: "\n")
+        let items = OAuthPermissionText.describe(scope: scope, sets: sets, languages: languages).map {
+            "<li>\(escape($0))</li>"
+        }.joined(separator: "\n")
         let logo = client.logoHost.map { "<p class=\"hint\">The app's logo is hosted at \(escape($0)).</p>" } ?? ""
         return document(
             title: "Allow access",
@@ -203,19 +207,7 @@ enum OAuthPages {
 
     /// HTML-escapes text for element content and double-quoted attributes.
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count)
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
+        escapeMarkup(text, apostrophe: .numeric)
     }
 
     static func document(title: String, body: String) -> String {

@@ -50,6 +50,7 @@ extension OAuthProvider {
         guard let did = request.did.flatMap({ try? DID($0) }) else {
             throw OAuthError.invalidGrant("The code was not approved")
         }
+        let scope = try await tokenScope(parameters.scope)
         let tokenID = OAuthIdentifier.tokenID()
         let refresh = OAuthIdentifier.refreshToken()
         let expiresAt = now().addingTimeInterval(Self.accessLifetime)
@@ -57,10 +58,10 @@ extension OAuthProvider {
             .init(
                 did: did.rawValue, tokenId: tokenID, refreshToken: refresh, expiresAt: expiresAt, clientId: clientID,
                 clientAuth: clientAuth, deviceId: request.deviceId, parameters: try parameters.json(),
-                code: code, scope: parameters.scope),
+                code: code, scope: scope),
             now: now())
         return try tokenResponse(
-            did: did, tokenID: tokenID, refresh: refresh, clientID: clientID, scope: parameters.scope, jkt: proof.jkt,
+            did: did, tokenID: tokenID, refresh: refresh, clientID: clientID, scope: scope, jkt: proof.jkt,
             expiresAt: expiresAt)
     }
 
@@ -96,15 +97,19 @@ extension OAuthProvider {
         guard let did = try? DID(token.did), let account = try await serviceDB.account(did: did),
             account.takedownRef == nil
         else { throw OAuthError.invalidGrant("The account is unavailable") }
+        // Permission sets are expanded again, so that a session follows its sets' updates (a failed resolution
+        // keeps the last good set: see ``OAuthPermissionSets``).
+        let scope =
+            OAuthPermissionSets.includes(in: parameters.scope).isEmpty
+            ? token.scope ?? parameters.scope : try await tokenScope(parameters.scope)
         let tokenID = OAuthIdentifier.tokenID()
         let refresh = OAuthIdentifier.refreshToken()
         let expiresAt = current.addingTimeInterval(Self.accessLifetime)
         guard
             try await serviceDB.rotateOAuthToken(
                 id: token.id, previousRefreshToken: presented, newTokenId: tokenID, newRefreshToken: refresh,
-                expiresAt: expiresAt, now: current)
+                expiresAt: expiresAt, scope: scope, now: current)
         else { throw OAuthError.invalidGrant("Refresh token already used") }
-        let scope = token.scope ?? parameters.scope
         return try tokenResponse(
             did: did, tokenID: tokenID, refresh: refresh, clientID: clientID, scope: scope, jkt: proof.jkt,
             expiresAt: expiresAt)

@@ -19,6 +19,8 @@ package struct OAuthProvider: Sendable {
     let trustedClients: Set<String>
     /// Checks `private_key_jwt` clients' assertions.
     let assertions: ClientAssertionVerifier
+    /// Resolves `include:` permission sets; `nil` refuses them.
+    let lexicons: OAuthPermissionSets?
     let now: @Sendable () -> Date
 
     /// PAR requests live 5 minutes; an issued code 1 minute; access tokens 60 minutes.
@@ -38,9 +40,10 @@ package struct OAuthProvider: Sendable {
     package init(
         issuer: String, serviceDID: String, jwtSecret: String, serviceDB: ServiceDB, passwords: PasswordVerifier,
         clients: OAuthClientStore, trustedClients: Set<String> = [], assertionReplay: ReplayCache = ReplayCache(),
-        now: @escaping @Sendable () -> Date = Date.init
+        permissionSets: OAuthPermissionSets? = nil, now: @escaping @Sendable () -> Date = Date.init
     ) {
         self.trustedClients = trustedClients
+        self.lexicons = permissionSets
         self.assertions = ClientAssertionVerifier(issuer: issuer, replay: assertionReplay)
         self.issuer = issuer
         self.serviceDID = serviceDID
@@ -75,6 +78,7 @@ package struct OAuthProvider: Sendable {
         let client = try await clients.metadata(clientID: clientID)
         let clientAuth = try await authenticateClient(client, form: form)
         var parameters = try OAuthRequestParameters(form: form, client: client)
+        _ = try await permissionSets(scope: parameters.scope)
         if let proof {
             if let bound = parameters.dpop_jkt, bound != proof.jkt {
                 throw OAuthError.invalidRequest("dpop_jkt does not match the DPoP proof's key")
@@ -195,23 +199,11 @@ package struct OAuthProvider: Sendable {
         return Set(scopes)
     }
 
-    /// The account a request may be approved for without showing any page, as the reference's automatic SSO: the
-    /// request names the account (`login_hint`) and asks for no `prompt`, exactly that account is signed in on the
-    /// device, and it has already approved every requested scope for this client.
-    /// - Returns: `nil` when the pages must be shown.
-    package func silentApproval(_ request: PendingRequest, deviceID: String) async throws -> DID? {
-        guard request.parameters.prompt == nil, let hint = request.parameters.login_hint?.lowercased(),
-            let account = try await signedInAccount(deviceID: deviceID, hint: hint),
-            account.did.rawValue == hint || account.handle?.rawValue == hint
-        else { return nil }
-        let requested = Set(request.parameters.scope.split(separator: " ").map(String.init))
-        let approved = try await authorizedScopes(did: account.did, clientID: request.record.clientId)
-        return requested.isSubset(of: approved) ? account.did : nil
-    }
-
     /// Approves a request for `did`: issues the code, remembers the approved scopes (added to those approved
-    /// before) and answers with the redirect to the client.
-    package func approve(_ request: PendingRequest, did: DID, deviceID: String) async throws -> String {
+    /// before) and answers with the response to the client.
+    package func approve(_ request: PendingRequest, did: DID, deviceID: String) async throws
+        -> OAuthAuthorizationAnswer
+    {
         let code = OAuthIdentifier.code()
         try await serviceDB.completeOAuthRequest(
             id: request.id, did: did.rawValue, deviceId: deviceID, code: code,
@@ -223,14 +215,27 @@ package struct OAuthProvider: Sendable {
         try await serviceDB.upsertAuthorizedClient(
             did: did.rawValue, clientId: request.record.clientId, data: String(decoding: data, as: UTF8.self),
             now: now())
-        return request.parameters.redirect([("iss", issuer), ("code", code)])
+        return OAuthAuthorizationAnswer(
+            parameters: request.parameters,
+            items: [.init(name: "iss", value: issuer), .init(name: "code", value: code)])
     }
 
-    /// Refuses a request: deletes it and answers with the `access_denied` redirect.
-    package func deny(_ request: PendingRequest) async throws -> String {
+    /// Refuses a request: deletes it and answers with the `access_denied` error.
+    package func deny(_ request: PendingRequest) async throws -> OAuthAuthorizationAnswer {
+        try await refuse(request, code: "access_denied", description: "The user refused the request")
+    }
+
+    /// Ends a request with an error for the client (`access_denied`, `login_required`, …): deletes it and answers
+    /// with the error response.
+    package func refuse(_ request: PendingRequest, code: String, description: String) async throws
+        -> OAuthAuthorizationAnswer
+    {
         try await serviceDB.deleteOAuthRequest(id: request.id)
-        return request.parameters.redirect([
-            ("iss", issuer), ("error", "access_denied"), ("error_description", "The user refused the request"),
-        ])
+        return OAuthAuthorizationAnswer(
+            parameters: request.parameters,
+            items: [
+                .init(name: "iss", value: issuer), .init(name: "error", value: code),
+                .init(name: "error_description", value: description),
+            ])
     }
 }

@@ -49,14 +49,11 @@ package struct OAuthRequestParameters: Codable, Sendable, Equatable {
         if let extra = requested.first(where: { !allowed.contains($0) }) {
             throw .invalidScope("Scope \"\(extra)\" is not declared in the client metadata")
         }
-        if let mode = form["response_mode"], mode != "query", mode != "fragment" {
-            throw .invalidRequest("response_mode must be query or fragment")
+        if let mode = form["response_mode"], !Self.responseModes.contains(mode) {
+            throw .invalidRequest("response_mode must be query, fragment or form_post")
         }
-        if let prompt = form["prompt"], !["none", "login", "consent", "select_account"].contains(prompt) {
+        if let prompt = form["prompt"], !Self.prompts.contains(prompt) {
             throw .invalidRequest("Unsupported prompt")
-        }
-        if form["prompt"] == "none" {
-            throw .init(status: .badRequest, code: "login_required", description: "User interaction is required")
         }
         client_id = client.client_id
         response_type = "code"
@@ -70,6 +67,11 @@ package struct OAuthRequestParameters: Codable, Sendable, Equatable {
         login_hint = form["login_hint"]
         prompt = form["prompt"]
     }
+
+    /// The `response_mode` values served.
+    package static let responseModes = ["query", "fragment", "form_post"]
+    /// The `prompt` values served (`create` is not: account creation has no page here).
+    package static let prompts = ["none", "login", "consent", "select_account"]
 
     /// JSON, as stored.
     package func json() throws -> String {

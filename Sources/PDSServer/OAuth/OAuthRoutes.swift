@@ -45,7 +45,7 @@ struct OAuthRoutes: Sendable {
                 ],
                 "subject_types_supported": ["public"],
                 "response_types_supported": ["code"],
-                "response_modes_supported": ["query", "fragment"],
+                "response_modes_supported": OAuthRequestParameters.responseModes,
                 "grant_types_supported": ["authorization_code", "refresh_token"],
                 "code_challenge_methods_supported": ["S256"],
                 "ui_locales_supported": ["en-US"],
@@ -66,7 +66,7 @@ struct OAuthRoutes: Sendable {
                 "require_pushed_authorization_requests": true,
                 "dpop_signing_alg_values_supported": ["ES256", "ES256K"],
                 "client_id_metadata_document_supported": true,
-                "prompt_values_supported": ["none", "login", "consent", "select_account"],
+                "prompt_values_supported": OAuthRequestParameters.prompts,
                 "protected_resources": [publicURL],
             ], headers: [.cacheControl: "max-age=300"])
     }

@@ -74,11 +74,19 @@ extension PDSCommand.BackupCommand {
             abstract: "Restore a data directory, or one account into one, at any point within retention.",
             discussion: """
                 Without --did, DIR must hold no account.sqlite: the whole data directory is rebuilt there. With \
-                --did, that account's store, key and blobs replace its files in DIR (stop the server on DIR first); \
+                --did, that account's store, key and blobs replace its files in DIR; \
                 other accounts are not touched. A database is its generation's copy with the generation's WAL \
                 segments up to the time applied in order, every frame's checksum checked. Nothing is written when \
-                the key is wrong, any object is missing (a gap in a generation's segments) or corrupted. The sequencer continues above the backup's high-water mark plus --seq-gap, and the \
-                next `pds serve` sends a #sync of every restored repo before accepting requests.
+                the key is wrong, any object is missing (a gap in a generation's segments) or corrupted.
+
+                Stopped server on DIR: the sequencer continues above the backup's high-water mark plus --seq-gap, \
+                and the next `pds serve` sends a #sync of every restored repo before accepting requests.
+
+                Running server on DIR (--did only): the account is restored into DIR/tmp/restore/, then handed to \
+                the server (admin password from PDS_ADMIN_PASSWORD, or dev mode's DIR/dev-secrets.json; URL from \
+                --url or PDS_PORT), which takes that account offline for the swap (its requests wait), puts the \
+                restored files in place, and announces the repo (#sync of a re-signed commit, #identity, #account) \
+                with seqs above its current head. Other accounts keep serving and writing throughout.
                 """
         )
 
@@ -90,7 +98,9 @@ extension PDSCommand.BackupCommand {
         @Option(name: .long, help: "The point in time: ISO 8601 (2026-12-03T09:00:00Z) or seconds since 1970.")
         var at: String?
 
-        @Option(name: .long, help: "Restore only this account (a DID) into an existing data directory.")
+        @Option(
+            name: .long,
+            help: "Restore only this account (a DID) into an existing data directory, a running server's too.")
         var did: String?
 
         @Option(name: .long, help: "Where blobs go (default <DIR>/blocks, the dev-mode disk blobstore).")
@@ -98,6 +108,11 @@ extension PDSCommand.BackupCommand {
 
         @Option(name: .long, help: "Seqs left unused above the backup's high-water mark.")
         var seqGap: Int64 = 10_000
+
+        @Option(
+            name: .long,
+            help: "With --did while a server runs on DIR: its URL (default http://localhost:$PDS_PORT).")
+        var url: String?
 
         func run() async throws {
             let time: Int64?
@@ -125,7 +140,13 @@ extension PDSCommand.BackupCommand {
                 do {
                     lock = try DataDirectoryLock(directory: destination.path)
                 } catch let failure as DataDirectoryLock.Failure {
-                    throw AdminFailure.usage(failure.description)
+                    guard case .held = failure, let account else { throw AdminFailure.usage(failure.description) }
+                    // A server runs on DIR: restore into a staging directory and hand the account over to it.
+                    let output = try await LiveRestoreCommand(
+                        context: context, dataDirectory: destination, did: account, time: time, url: url
+                    ).run()
+                    try printLiveRestore(output)
+                    return
                 }
                 let bar = ProgressCounter(nil)
                 let summary = try await BackupRestorer(target: context.target, key: key).restore(

@@ -1,6 +1,8 @@
 import ATCore
 import Crypto
 import Foundation
+import HTTPTypes
+import Hummingbird
 import PDSTestSupport
 import ServiceDB
 import Synchronization
@@ -32,7 +34,7 @@ import Testing
         #expect(expiresIn == 299)
         let pending = try await provider.pendingRequest(requestURI: uri, clientID: clientID)
         try await provider.recordSignIn(did: did, deviceID: "dev-test")
-        let location = try await provider.approve(pending, did: did, deviceID: "dev-test")
+        let location = try await provider.approve(pending, did: did, deviceID: "dev-test").location
         let items = URLComponents(string: location)?.queryItems ?? []
         #expect(items.first { $0.name == "state" }?.value == "s1")
         #expect(items.first { $0.name == "iss" }?.value == provider.issuer)
@@ -119,6 +121,52 @@ import Testing
             // Another device is not signed in.
             let pending = try await Self.pending(provider, scope: "atproto", extra: hint)
             #expect(try await provider.silentApproval(pending, deviceID: "dev-other") == nil)
+        }
+    }
+
+    /// `prompt=none` answers without pages: `login_required` with no session, `consent_required` before the first
+    /// approval, the code after it; `prompt=select_account` with no account signed in is refused too.
+    @Test func promptNoneAnswersWithoutPages() async throws {
+        try await Self.withProvider { services, did in
+            let provider = services.oauthProvider
+            func decide(_ scope: String, _ extra: [String: String], device: String = "dev-test") async throws
+                -> OAuthProvider.AutomaticDecision
+            {
+                try await provider.automaticDecision(
+                    try await Self.pending(provider, scope: scope, extra: extra), deviceID: device)
+            }
+            let none = ["prompt": "none"]
+            #expect(
+                try await decide("atproto", none)
+                    == .refuse(code: "login_required", description: "The user must sign in"))
+            #expect(
+                try await decide("atproto", ["prompt": "select_account"])
+                    == .refuse(code: "account_selection_required", description: "No account is signed in to select"))
+            try await provider.recordSignIn(did: did, deviceID: "dev-test")
+            #expect(
+                try await decide("atproto", none)
+                    == .refuse(code: "consent_required", description: "The user must approve the request"))
+            _ = try await Self.authorize(provider, did: did, scope: "atproto")
+            #expect(try await decide("atproto", none) == .approve(did))
+            // Another account named: no session for it.
+            #expect(
+                try await decide("atproto", none.merging(["login_hint": "did:plc:someoneelse"]) { $1 })
+                    == .refuse(code: "login_required", description: "The user must sign in"))
+            #expect(try await decide("atproto", ["prompt": "login", "login_hint": did.rawValue]) == .showPages)
+            #expect(try await decide("atproto", ["prompt": "consent", "login_hint": did.rawValue]) == .showPages)
+
+            // The refusal ends the request and goes back to the client, in the requested response mode.
+            let pending = try await Self.pending(provider, scope: "atproto", extra: ["response_mode": "form_post"])
+            let answer = try await provider.refuse(pending, code: "login_required", description: "x")
+            #expect(answer.postedItems.map(\.name) == ["iss", "error", "error_description"])
+            let response = answer.response()
+            #expect(response.status == .ok)
+            #expect(
+                response.headers[.contentSecurityPolicy]?.contains(OAuthAuthorizationAnswer.submitScriptHash) == true)
+            await #expect(throws: OAuthError.self) {
+                try await provider.pendingRequest(
+                    requestURI: OAuthIdentifier.requestURIPrefix + pending.id, clientID: nil)
+            }
         }
     }
 

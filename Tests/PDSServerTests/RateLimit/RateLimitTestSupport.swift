@@ -18,7 +18,7 @@ enum RateLimitTesting {
             let env = ["PDS_RATE_LIMITS_ENABLED": "true"].merging(environment) { $1 }
             let services = try TestApplication.services(env, dataDirectory: dir, now: clock.function)
             try await TestApplication.make(services: services).test(.live) { client in
-                try await body(services, XRPCTestClient(client))
+                try await body(services, XRPCTestClient(live: client))
             }
         }
     }

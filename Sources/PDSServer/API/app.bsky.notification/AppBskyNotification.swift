@@ -25,12 +25,16 @@ struct AppBskyNotification: Sendable {
     /// `registerPush` also accepts the session of an account whose sign-up is queued, as the reference.
     static let registerScopes = SessionTokens.Scope.standard.union([.signupQueued])
 
-    /// `registerPush` / `unregisterPush` (access tokens and app passwords): the body, checked against the method's
-    /// lexicon, goes to the push service; the answer is empty.
+    /// `registerPush` / `unregisterPush` (access tokens, app passwords and OAuth): the body, checked against the
+    /// method's lexicon, goes to the push service; the answer is empty. An OAuth token needs
+    /// `rpc:<lxm>?aud=<serviceDid>#bsky_notif`, the service the body names, as the reference.
     func forward(_ request: Request, lxm: String, scopes: Set<SessionTokens.Scope>) async throws -> Response {
-        let caller = try await auth.access(request, scopes: scopes)
+        let caller = try await auth.access(request, scopes: scopes, oauth: .allowed)
         let input = try await XRPCBody.lexValue(request)
         try XRPCBody.validate(input, input: lxm)
+        if let serviceDid = input["serviceDid"]?.string {
+            try caller.authorizeRPC(lxm: lxm, aud: "\(serviceDid)#bsky_notif")
+        }
         try await push.forward(lxm, input: input, caller: caller.did)
         return AuthHeaders.empty()
     }

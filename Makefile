@@ -10,8 +10,8 @@ setup:
 build: setup
 	$(SWIFT) build -c release --product pds
 
-# A release binary with the Swift runtime linked in (dist/pds): it needs only libc, libstdc++, libsqlite3 and
-# libsecp256k1 on the target machine. Built in its own build directory, so `make build` stays incremental.
+# A release binary with the Swift runtime linked in (dist/pds): it needs only libc, libstdc++, libz, libzstd,
+# libsqlite3 and libsecp256k1 on the target machine (README "Deploying"). Built in its own build directory, so `make build` stays incremental.
 dist: setup
 	$(SWIFT) build -c release --product pds --static-swift-stdlib --build-path .build-dist
 	mkdir -p dist

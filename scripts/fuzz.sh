@@ -8,8 +8,9 @@
 # xrpc-params, plc) in .build-fuzz with libFuzzer's coverage instrumentation and
 # AddressSanitizer, then runs each target for FUZZ_RUNS executions starting from its seeds in Fuzz/corpus/<target>.
 # Inputs the fuzzer finds interesting go to .build-fuzz/corpus/<target> (the committed seeds stay as they are);
-# crashes are written to .build-fuzz/findings/<target>/ and the script exits non-zero. The last line of each
-# target's log (.build-fuzz/logs/<target>.log) gives its executions; a summary is printed at the end.
+# crashes are written to .build-fuzz/findings/<target>/ and the script exits non-zero. Each target's logs go to
+# .build-fuzz/logs/<target>/ (fuzz.log, and fuzz-<n>.log per job when FUZZ_JOBS > 1); a summary of executions, time
+# and crash files is printed at the end.
 # FUZZ_CONFIG=release builds optimised (slower to build, several times faster to run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,26 +45,35 @@ for product in $(for target in "${targets[@]}"; do harness "$target"; done | sor
 done
 
 mkdir -p .build-fuzz/logs
+root=$(pwd)
 status=0
 summary=()
 for target in "${targets[@]}"; do
-    work=.build-fuzz/corpus/$target
-    findings=.build-fuzz/findings/$target
-    mkdir -p "$work" "$findings"
-    log=.build-fuzz/logs/$target.log
+    work=$root/.build-fuzz/corpus/$target
+    findings=$root/.build-fuzz/findings/$target
+    # libFuzzer's job mode (FUZZ_JOBS > 1) writes each job's log to fuzz-<n>.log in the working directory: run in
+    # the target's log directory, and count the executions in every log there.
+    logs=$root/.build-fuzz/logs/$target
+    rm -rf "$logs"
+    mkdir -p "$work" "$findings" "$logs"
+    log=$logs/fuzz.log
+    parallel=()
+    [ "$jobs" -le 1 ] || parallel=(-jobs="$jobs" -workers="$jobs")
     echo "== $target: $runs runs (log: $log)"
     # detect_leaks=0: Swift's global caches (the lexicon catalog, metadata) are reported as leaks at exit.
-    binary=.build-fuzz/$config/$(harness "$target")
-    if ASAN_OPTIONS=detect_leaks=0 PDS_FUZZ_TARGET=$target "$binary" -runs="$runs" -jobs="$jobs" -workers="$jobs" \
+    binary=$root/.build-fuzz/$config/$(harness "$target")
+    started=$(date +%s)
+    if (cd "$logs" && ASAN_OPTIONS=detect_leaks=0 PDS_FUZZ_TARGET=$target "$binary" -runs="$runs" "${parallel[@]}" \
         -max_len=8192 -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$findings/" \
-        "$work" "Fuzz/corpus/$target" >"$log" 2>&1; then
+        "$work" "$root/Fuzz/corpus/$target") >"$log" 2>&1; then
         result=ok
     else
-        result="CRASH (see $findings and $log)"
+        result="CRASH (see $findings and $logs)"
         status=1
     fi
-    executions=$(grep -h "stat::number_of_executed_units" "$log" | awk '{ sum += $2 } END { print sum + 0 }')
-    summary+=("$target: $executions executions, $(ls "$findings" | wc -l) crash files, $result")
+    seconds=$(($(date +%s) - started))
+    executions=$({ grep -h "stat::number_of_executed_units" "$logs"/*.log || true; } | awk '{ sum += $2 } END { print sum + 0 }')
+    summary+=("$target: $executions executions in ${seconds} s, $(ls "$findings" | wc -l) crash files, $result")
 done
 echo "== summary"
 printf '%s\n' "${summary[@]}"

@@ -117,6 +117,7 @@ def main():
     parser.add_argument("--interval", default="500ms", help="PDS_BACKUP_INTERVAL")
     args = parser.parse_args()
     pds_e2e.binary = lambda: Path(args.binary)
+    pds_e2e.START_SECONDS = 600.0  # the start-up reconcile of --idle-accounts actor stores comes first
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-backup-") as tmp:
         tmp = Path(tmp)

@@ -101,9 +101,15 @@ def _start_server(data_dir: Path, extra_env: dict | None) -> Server:
     return Server(url, data_dir, process)
 
 
-def wait_until_answering(url: str, process: subprocess.Popen, log: Path, seconds: float = 30) -> None:
-    """Waits until `url` answers 2xx; kills `process` and raises with its log if it exits or `seconds` pass."""
-    deadline = time.monotonic() + seconds
+# How long a starting server may take to answer `_health` (a benchmark with 10,000 accounts raises it: the start-up
+# reconcile opens every actor store before the server listens).
+START_SECONDS = 30.0
+
+
+def wait_until_answering(url: str, process: subprocess.Popen, log: Path, seconds: float | None = None) -> None:
+    """Waits until `url` answers 2xx; kills `process` and raises with its log if it exits or `seconds` pass
+    (default `START_SECONDS`)."""
+    deadline = time.monotonic() + (START_SECONDS if seconds is None else seconds)
     while True:
         try:
             if requests.get(url, timeout=1).ok:

@@ -187,9 +187,11 @@ import Testing
             let app = directory.makeApplication(port: 0, logger: Logger(label: "test"))
             try await app.test(.live) { client in
                 let url = "http://127.0.0.1:\(try #require(client.port))"
-                // A generous deadline: at the start of the whole suite the shared offload pool is busy with other
-                // tests' password hashes, and a directory request can wait its turn for many seconds.
-                let plc = HTTPPLCClient(url: url, timeout: .seconds(120))
+                // A generous deadline for every request of this test, the PLC client's and the resolver's (whose
+                // default is the production 3 s): in the first minute of the whole suite hundreds of tests share the
+                // cooperative pool and the event loops, and one loopback request can take several seconds.
+                let deadline = Duration.seconds(120)
+                let plc = HTTPPLCClient(url: url, timeout: deadline)
                 let (did, genesis) = try await plc.createDID(
                     state: PLCFixture.state(rotation: [recovery, rotation]), signer: rotation)
                 let update = try await plc.updateHandle(did, handle: try Handle("bob.test"), signer: rotation)
@@ -211,7 +213,7 @@ import Testing
                 }
 
                 // DID resolution through the PLC URL, with the SSRF guard on (the PLC URL is trusted config).
-                let resolver = DIDResolver(configuration: .init(plcURL: url))
+                let resolver = DIDResolver(configuration: .init(plcURL: url, fetch: .init(timeout: deadline)))
                 let document = try await resolver.ensureResolve(did)
                 #expect(document.handle?.rawValue == "bob.test")
                 #expect(try await resolver.resolveAtprotoData(did).pdsEndpoint == "https://pds.test")

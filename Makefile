@@ -2,7 +2,7 @@
 SWIFT ?= swift
 PORT ?= 2583
 
-.PHONY: setup run build dist test test-swift test-e2e bench bench-http bench-proxy bench-import bench-plc fuzz clean
+.PHONY: setup run build dist test test-swift test-e2e bench bench-http bench-proxy bench-import bench-plc bench-backup fuzz clean
 
 setup:
 	./scripts/setup.sh
@@ -53,6 +53,11 @@ bench-import: build
 bench-plc: build
 	./scripts/setup.sh --test
 	.venv/bin/python scripts/bench-plc.py
+
+# Backups on vs off, recovery-point lag, restore speed, idle cost with 10,000 accounts (docs/backups.md; ~20 min).
+bench-backup: build
+	./scripts/setup.sh --test
+	.venv/bin/python scripts/bench-backup.py --accounts 20 --writers 8 --duration 10 --idle-accounts 10000 --idle-active 10 --idle-duration 60
 
 # Coverage-guided fuzzing of the parsers facing the network (libFuzzer; slow, not part of `make test`).
 # FUZZ_RUNS (default 1000000) executions per target; `scripts/fuzz.sh cbor` runs one target.

@@ -70,12 +70,13 @@ NO_RATE_LIMITS = {"PDS_RATE_LIMITS_ENABLED": "false"}
 def start_server(data_dir: Path, extra_env: dict | None = None) -> Server:
     """Starts `pds serve` in dev mode on a free port with `data_dir`; waits until `_health` answers. A port taken
     between choosing it and binding it (tests that open thousands of client sockets use the same range) is retried."""
-    for attempt in range(3):
+    for attempt in range(6):
         try:
             return _start_server(data_dir, extra_env)
         except RuntimeError as error:
-            if "Address already in use" not in str(error) or attempt == 2:
+            if "Address already in use" not in str(error) or attempt == 5:
                 raise
+            time.sleep(0.5 * (attempt + 1))  # once three immediate retries all met a taken port
     raise AssertionError("unreachable")
 
 

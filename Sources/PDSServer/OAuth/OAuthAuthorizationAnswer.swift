@@ -47,14 +47,9 @@ package struct OAuthAuthorizationAnswer: Sendable, Equatable {
             <noscript><p>Continue to return to the app.</p><button type="submit">Continue</button></noscript></form>
             <script>\(submitScript)</script></body></html>
             """
-        var fields: HTTPFields = [
-            .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-            .contentSecurityPolicy:
-                "default-src 'none'; script-src '\(submitScriptHash)'; base-uri 'none'; frame-ancestors 'none'",
-            HTTPField.Name("X-Frame-Options")!: "DENY", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-            HTTPField.Name("Referrer-Policy")!: "no-referrer",
-        ]
-        for cookie in cookies { fields.append(HTTPField(name: .setCookie, value: cookie)) }
-        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(string: page)))
+        return OAuthHTTP.html(
+            page, cookies: cookies,
+            policy: "default-src 'none'; script-src '\(submitScriptHash)'; base-uri 'none'; frame-ancestors 'none'",
+            referrerPolicy: "no-referrer")
     }
 }

@@ -106,15 +106,20 @@ enum OAuthHTTP {
         return Response(status: .noContent, headers: fields)
     }
 
-    /// An HTML page with the security headers the authorization pages need: no framing, no scripts, nothing
-    /// loaded from elsewhere, no caching.
-    static func html(_ page: String, status: HTTPResponse.Status = .ok, cookies: [String] = []) -> Response {
+    /// The content security policy of the authorization pages: no scripts, nothing loaded from elsewhere.
+    static let pagePolicy =
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"
+
+    /// An HTML page with the security headers the authorization pages need: no framing, no caching, and
+    /// `policy` (by default ``pagePolicy``) and `referrerPolicy`.
+    static func html(
+        _ page: String, status: HTTPResponse.Status = .ok, cookies: [String] = [], policy: String = pagePolicy,
+        referrerPolicy: String = "same-origin"
+    ) -> Response {
         var fields: HTTPFields = [
-            .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-            .contentSecurityPolicy:
-                "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'",
+            .contentType: "text/html; charset=utf-8", .cacheControl: "no-store", .contentSecurityPolicy: policy,
             HTTPField.Name("X-Frame-Options")!: "DENY", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
-            HTTPField.Name("Referrer-Policy")!: "same-origin",
+            HTTPField.Name("Referrer-Policy")!: referrerPolicy,
         ]
         for cookie in cookies { fields.append(HTTPField(name: .setCookie, value: cookie)) }
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: page)))
